@@ -1,0 +1,212 @@
+//! The headless command line: `pathcast <subcommand>`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::json;
+
+use crate::net::files::{load_scenario, load_topology, save};
+use crate::net::routing::{self, Metric};
+use crate::net::{PacketSizes, Scenario, TrafficSpec};
+
+/// What-if per-path delay prediction for network planners.
+#[derive(Debug, Parser)]
+#[command(name = "pathcast", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless subcommands; without one, pathcast opens the desktop app.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect and convert topologies.
+    #[command(subcommand)]
+    Topo(TopoCommand),
+    /// Create scenarios.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+    /// Print the path of every source→destination pair (and k-shortest alternatives).
+    Routes(RoutesArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TopoCommand {
+    /// Size, connectivity and capacities of a topology (GML, scenario JSON or a built-in name).
+    Info {
+        file: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert between GML and scenario JSON (by extension).
+    Convert { input: String, output: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// A scenario with shortest-path routing and RouteNet-style random traffic.
+    New(NewScenarioArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PacketKind {
+    Exponential,
+    Bimodal,
+    Fixed,
+}
+
+#[derive(Debug, Args)]
+pub struct NewScenarioArgs {
+    /// GML file, scenario JSON, or nsfnet | geant2 | gbn.
+    #[arg(long)]
+    topology: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// RouteNet maxAvgLambda in bit/s (each pair gets maxAvgLambda × U(0.1, 1)); drawn from 400–2000 if absent.
+    #[arg(long)]
+    max_avg_lambda: Option<f64>,
+    /// Rescale traffic so the busiest link runs at this utilisation (0–1 and beyond).
+    #[arg(long)]
+    max_utilization: Option<f64>,
+    #[arg(long, value_enum, default_value = "exponential")]
+    packets: PacketKind,
+    #[arg(long, default_value_t = 1000.0)]
+    mean_bits: f64,
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    /// Scenario JSON, GML file or built-in name.
+    scenario: String,
+    /// Also list up to K loopless shortest alternatives per pair.
+    #[arg(long, default_value_t = 1)]
+    k: usize,
+    /// Metric for the alternatives.
+    #[arg(long, value_enum, default_value = "hops")]
+    metric: Metric,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a headless subcommand.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Topo(TopoCommand::Info { file, json }) => topo_info(&file, json),
+        Command::Topo(TopoCommand::Convert { input, output }) => {
+            let (scenario, notes) = load_topology(&input)?;
+            print_notes(&input, &notes);
+            save(&output, &scenario)?;
+            Ok(())
+        }
+        Command::Scenario(ScenarioCommand::New(args)) => new_scenario(args),
+        Command::Routes(args) => routes(args),
+    }
+}
+
+fn print_notes(file: &str, notes: &[String]) {
+    for note in notes {
+        eprintln!("note: {file}: {note}");
+    }
+}
+
+fn topo_info(file: &str, as_json: bool) -> Result<()> {
+    let (scenario, notes) = load_topology(file)?;
+    let t = &scenario.topology;
+    let caps: Vec<f64> = t.directed_links().map(|l| l.params.capacity_bps).collect();
+    let min = caps.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = caps.iter().copied().fold(0.0, f64::max);
+    if as_json {
+        let info = json!({
+            "name": scenario.name,
+            "nodes": t.node_count(),
+            "links": t.link_count(),
+            "directed_links": t.directed_link_count(),
+            "connected": t.is_connected(),
+            "capacity_bps": if caps.is_empty() { json!(null) } else { json!({"min": min, "max": max}) },
+            "notes": notes,
+        });
+        println!("{}", serde_json::to_string_pretty(&info)?);
+    } else {
+        print_notes(file, &notes);
+        println!("{}", scenario.name);
+        println!("nodes           {}", t.node_count());
+        println!("links (duplex)  {}", t.link_count());
+        println!("directed links  {}", t.directed_link_count());
+        println!("connected       {}", if t.is_connected() { "yes" } else { "no" });
+        if !caps.is_empty() {
+            println!("capacity        {min} – {max} bit/s");
+        }
+    }
+    Ok(())
+}
+
+fn new_scenario(args: NewScenarioArgs) -> Result<()> {
+    if !(args.mean_bits.is_finite() && args.mean_bits > 0.0) {
+        bail!("--mean-bits must be positive, got {}", args.mean_bits);
+    }
+    if let Some(u) = args.max_utilization.filter(|u| !(u.is_finite() && *u > 0.0)) {
+        bail!("--max-utilization must be positive, got {u}");
+    }
+    if let Some(l) = args.max_avg_lambda.filter(|l| !(l.is_finite() && *l > 0.0)) {
+        bail!("--max-avg-lambda must be positive, got {l}");
+    }
+    let (base, notes) = load_topology(&args.topology)?;
+    print_notes(&args.topology, &notes);
+    let spec = TrafficSpec {
+        seed: args.seed,
+        max_avg_lambda: args.max_avg_lambda,
+        max_utilization: args.max_utilization,
+    };
+    let mut scenario = Scenario::generate(base.name, base.topology, spec)
+        .with_context(|| format!("{}: cannot route traffic", args.topology))?;
+    scenario.packets = match args.packets {
+        PacketKind::Exponential => PacketSizes::Exponential { mean_bits: args.mean_bits },
+        PacketKind::Bimodal => PacketSizes::Bimodal { mean_bits: args.mean_bits },
+        PacketKind::Fixed => PacketSizes::Fixed { mean_bits: args.mean_bits },
+    };
+    save(&args.output, &scenario)?;
+    let peak = scenario.link_utilisation()?.into_iter().fold(0.0, f64::max);
+    eprintln!(
+        "wrote {}: {} flows, peak link utilisation {:.1}%",
+        args.output.display(),
+        scenario.traffic.len(),
+        peak * 100.0
+    );
+    Ok(())
+}
+
+fn routes(args: RoutesArgs) -> Result<()> {
+    let scenario = load_scenario(&args.scenario)?;
+    let t = &scenario.topology;
+    let mut rows = Vec::new();
+    for (src, dst, path) in scenario.routing.iter() {
+        let alternatives: Vec<_> = if args.k > 1 {
+            routing::k_shortest_paths(t, args.metric, src, dst, args.k)
+                .into_iter()
+                .map(|p| json!({"path": p, "cost": routing::path_cost(t, args.metric, &p)}))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if args.json {
+            rows.push(json!({"src": src, "dst": dst, "path": path, "hops": path.len() - 1, "alternatives": alternatives}));
+        } else {
+            println!("{src} → {dst}: {}", join(path));
+            for alt in &alternatives {
+                let p: Vec<usize> = serde_json::from_value(alt["path"].clone())?;
+                println!("    alternative (cost {}): {}", alt["cost"], join(&p));
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    Ok(())
+}
+
+fn join(path: &[usize]) -> String {
+    path.iter().map(usize::to_string).collect::<Vec<_>>().join(" ")
+}

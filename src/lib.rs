@@ -1,0 +1,8 @@
+//! pathcast: per-path delay prediction for network planners.
+//!
+//! Data flows one way: [`net`] (topologies, routing, traffic) → `sim` (packet-level ground truth)
+//! → `data` (datasets) → `model`/`train` (RouteNet) → `ui`.
+
+pub mod cli;
+pub mod fsutil;
+pub mod net;

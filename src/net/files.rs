@@ -1,0 +1,89 @@
+//! Reading and writing topologies and scenarios by file name, with errors that name the file.
+
+use std::path::{Path, PathBuf};
+
+use super::builtin;
+use super::gml::{self, GmlError, Imported};
+use super::scenario::{Scenario, ScenarioError};
+use crate::fsutil::write_atomic;
+
+/// A file that could not be read or written, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
+    #[error("{path}: {error}")]
+    Gml { path: PathBuf, error: GmlError },
+    #[error("{path}: {error}")]
+    Scenario { path: PathBuf, error: ScenarioError },
+    #[error("{0}: unknown file type (expected .gml or .json, or one of {names})", names = builtin::NAMES.join(", "))]
+    UnknownKind(PathBuf),
+}
+
+enum Kind {
+    Gml,
+    Json,
+}
+
+fn kind(path: &Path) -> Result<Kind, FileError> {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("gml") => Ok(Kind::Gml),
+        Some("json") => Ok(Kind::Json),
+        _ => Err(FileError::UnknownKind(path.to_owned())),
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, FileError> {
+    std::fs::read(path).map_err(|error| FileError::Io { path: path.to_owned(), error })
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// Loads a scenario from a scenario JSON, a GML topology (shortest paths, no traffic) or a built-in name.
+pub fn load_scenario(spec: &str) -> Result<Scenario, FileError> {
+    if let Some(imp) = builtin::load(spec) {
+        return Ok(scenario_of(imp, spec));
+    }
+    let path = Path::new(spec);
+    match kind(path)? {
+        Kind::Json => Scenario::from_json(&read(path)?)
+            .map_err(|error| FileError::Scenario { path: path.to_owned(), error }),
+        Kind::Gml => {
+            let imp =
+                gml::import(&read(path)?).map_err(|error| FileError::Gml { path: path.to_owned(), error })?;
+            Ok(scenario_of(imp, &file_stem(path)))
+        }
+    }
+}
+
+/// Loads a topology (as a scenario without traffic, so names and notes come along) and its import notes.
+pub fn load_topology(spec: &str) -> Result<(Scenario, Vec<String>), FileError> {
+    if let Some(imp) = builtin::load(spec) {
+        return Ok((scenario_of(imp, spec), Vec::new()));
+    }
+    let path = Path::new(spec);
+    match kind(path)? {
+        Kind::Gml => {
+            let imp =
+                gml::import(&read(path)?).map_err(|error| FileError::Gml { path: path.to_owned(), error })?;
+            let notes = imp.notes.clone();
+            Ok((scenario_of(imp, &file_stem(path)), notes))
+        }
+        Kind::Json => Ok((load_scenario(spec)?, Vec::new())),
+    }
+}
+
+/// Saves the scenario's topology as GML, or the whole scenario as JSON, by extension; atomically.
+pub fn save(path: &Path, scenario: &Scenario) -> Result<(), FileError> {
+    let text = match kind(path)? {
+        Kind::Gml => gml::export(&scenario.topology, &scenario.name),
+        Kind::Json => scenario.to_json(),
+    };
+    write_atomic(path, text.as_bytes()).map_err(|error| FileError::Io { path: path.to_owned(), error })
+}
+
+fn scenario_of(imp: Imported, fallback_name: &str) -> Scenario {
+    Scenario::new(imp.name.unwrap_or_else(|| fallback_name.to_owned()), imp.topology)
+}

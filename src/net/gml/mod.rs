@@ -1,0 +1,270 @@
+//! Topology Zoo GML import and export.
+//!
+//! Import rules: every `edge` is a duplex link whatever `directed` says; parallel edges between
+//! the same two nodes are merged into one link whose capacity is their sum; self-loops are skipped;
+//! `LinkSpeedRaw` is the capacity in bit/s and a link without one gets
+//! [`DEFAULT_CAPACITY_BPS`](super::DEFAULT_CAPACITY_BPS). GML ids become node ids `0..n` in
+//! increasing GML-id order. Each adjustment is reported as a note.
+
+mod parse;
+
+pub use parse::{GmlError, Position};
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+use parse::{Entry, Value, encode_string};
+
+use super::topology::{LinkParams, Node, NodeId, Topology};
+
+/// A topology read from GML, with what was adjusted on the way.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub topology: Topology,
+    /// The graph's `label` or `Network` name, if it has one.
+    pub name: Option<String>,
+    /// Human-readable notes on merged, skipped or defaulted items.
+    pub notes: Vec<String>,
+}
+
+/// Reads a GML document into a topology.
+pub fn import(bytes: &[u8]) -> Result<Imported, GmlError> {
+    let doc = parse::parse(bytes)?;
+    let graph = doc
+        .iter()
+        .find_map(|e| match (&e.key[..], &e.value) {
+            ("graph", Value::List(items)) => Some(items),
+            _ => None,
+        })
+        .ok_or_else(|| GmlError::at(Position { line: 1, column: 1 }, "no 'graph [ ... ]' in the document"))?;
+
+    let name = ["label", "Network"].iter().find_map(|k| field(graph, k).and_then(|e| e.value.as_text()));
+    let mut nodes = BTreeMap::new();
+    for entry in graph.iter().filter(|e| e.key == "node") {
+        let (gml_id, node) = read_node(entry)?;
+        if nodes.insert(gml_id, node).is_some() {
+            return Err(GmlError::at(entry.position, format!("node id {gml_id} is used twice")));
+        }
+    }
+    let ids: HashMap<i64, NodeId> = nodes.keys().enumerate().map(|(i, &gml)| (gml, i)).collect();
+    let mut topology = Topology::new();
+    for node in nodes.into_values() {
+        topology.add_node(node);
+    }
+
+    let mut notes = Vec::new();
+    let mut links: BTreeMap<(NodeId, NodeId), LinkParams> = BTreeMap::new();
+    let (mut defaulted, mut merged, mut loops) = (0, 0, 0);
+    for entry in graph.iter().filter(|e| e.key == "edge") {
+        let edge = read_edge(entry, &ids)?;
+        if edge.a == edge.b {
+            loops += 1;
+            continue;
+        }
+        defaulted += usize::from(!edge.capacity_given);
+        let key = (edge.a.min(edge.b), edge.a.max(edge.b));
+        match links.get_mut(&key) {
+            Some(existing) => {
+                merged += 1;
+                existing.capacity_bps += edge.params.capacity_bps;
+            }
+            None => {
+                links.insert(key, edge.params);
+            }
+        }
+    }
+    for ((a, b), params) in links {
+        topology.add_link(a, b, params).expect("endpoints exist, distinct, validated and unique");
+    }
+    if loops > 0 {
+        notes.push(format!("{loops} self-loop edge(s) skipped"));
+    }
+    if merged > 0 {
+        notes.push(format!("{merged} parallel edge(s) merged into existing links (capacities added)"));
+    }
+    if defaulted > 0 {
+        notes.push(format!(
+            "{defaulted} edge(s) without LinkSpeedRaw given the default capacity of {} bit/s",
+            super::DEFAULT_CAPACITY_BPS
+        ));
+    }
+    Ok(Imported { topology, name, notes })
+}
+
+/// Writes a topology as GML that [`import`] reads back to the same topology (ids compacted).
+pub fn export(topology: &Topology, name: &str) -> String {
+    let index: HashMap<NodeId, usize> = topology.node_ids().enumerate().map(|(i, id)| (id, i)).collect();
+    let mut out = String::from("graph [\n  directed 0\n");
+    let _ = writeln!(out, "  label {}", encode_string(name));
+    for (id, node) in topology.nodes() {
+        let _ = writeln!(out, "  node [\n    id {}\n    label {}", index[&id], encode_string(&node.label));
+        if let Some(lat) = node.lat {
+            let _ = writeln!(out, "    Latitude {lat:?}");
+        }
+        if let Some(lon) = node.lon {
+            let _ = writeln!(out, "    Longitude {lon:?}");
+        }
+        if let Some([x, y]) = node.pos {
+            let _ = writeln!(out, "    graphics [\n      x {x:?}\n      y {y:?}\n    ]");
+        }
+        out.push_str("  ]\n");
+    }
+    for (a, b, p) in topology.duplex_links() {
+        let _ = writeln!(
+            out,
+            "  edge [\n    source {}\n    target {}\n    LinkSpeedRaw {:?}\n    QueuePackets {}\n    PropagationDelay {:?}\n  ]",
+            index[&a], index[&b], p.capacity_bps, p.queue_packets, p.propagation_s
+        );
+    }
+    out.push_str("]\n");
+    out
+}
+
+fn field<'a>(items: &'a [Entry], key: &str) -> Option<&'a Entry> {
+    items.iter().find(|e| e.key == key)
+}
+
+fn list<'a>(entry: &'a Entry, what: &str) -> Result<&'a [Entry], GmlError> {
+    match &entry.value {
+        Value::List(items) => Ok(items),
+        _ => Err(GmlError::at(entry.position, format!("'{what}' must be a list [ ... ]"))),
+    }
+}
+
+fn number(entry: &Entry) -> Result<f64, GmlError> {
+    entry
+        .value
+        .as_f64()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| GmlError::at(entry.position, format!("'{}' must be a finite number", entry.key)))
+}
+
+fn integer(entry: &Entry) -> Result<i64, GmlError> {
+    match entry.value {
+        Value::Int(i) => Ok(i),
+        _ => Err(GmlError::at(entry.position, format!("'{}' must be an integer", entry.key))),
+    }
+}
+
+fn read_node(entry: &Entry) -> Result<(i64, Node), GmlError> {
+    let items = list(entry, "node")?;
+    let id_entry = field(items, "id").ok_or_else(|| GmlError::at(entry.position, "node has no 'id'"))?;
+    let id = integer(id_entry)?;
+    let label = field(items, "label").and_then(|e| e.value.as_text()).unwrap_or_else(|| id.to_string());
+    let coordinate = |key: &str, limit: f64| -> Result<Option<f64>, GmlError> {
+        let Some(e) = field(items, key) else { return Ok(None) };
+        let x = number(e)?;
+        if x.abs() > limit {
+            return Err(GmlError::at(e.position, format!("{key} {x} is outside ±{limit} degrees")));
+        }
+        Ok(Some(x))
+    };
+    let lat = coordinate("Latitude", 90.0)?;
+    let lon = coordinate("Longitude", 180.0)?;
+    let pos = match field(items, "graphics") {
+        Some(g) => {
+            let g = list(g, "graphics")?;
+            match (field(g, "x"), field(g, "y")) {
+                (Some(x), Some(y)) => Some([number(x)?, number(y)?]),
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    Ok((id, Node { label, lat, lon, pos }))
+}
+
+struct Edge {
+    a: NodeId,
+    b: NodeId,
+    params: LinkParams,
+    capacity_given: bool,
+}
+
+fn read_edge(entry: &Entry, ids: &HashMap<i64, NodeId>) -> Result<Edge, GmlError> {
+    let items = list(entry, "edge")?;
+    let endpoint = |key: &str| -> Result<NodeId, GmlError> {
+        let e =
+            field(items, key).ok_or_else(|| GmlError::at(entry.position, format!("edge has no '{key}'")))?;
+        let id = integer(e)?;
+        ids.get(&id)
+            .copied()
+            .ok_or_else(|| GmlError::at(e.position, format!("edge {key} {id} is not a node id")))
+    };
+    let (a, b) = (endpoint("source")?, endpoint("target")?);
+    let mut params = LinkParams::default();
+    let speed = field(items, "LinkSpeedRaw");
+    if let Some(e) = speed {
+        params.capacity_bps = number(e)?;
+        if params.capacity_bps <= 0.0 {
+            return Err(GmlError::at(
+                e.position,
+                format!("LinkSpeedRaw {} must be positive", params.capacity_bps),
+            ));
+        }
+    }
+    if let Some(e) = field(items, "QueuePackets") {
+        params.queue_packets = integer(e)?
+            .try_into()
+            .ok()
+            .filter(|&q| q > 0)
+            .ok_or_else(|| GmlError::at(e.position, "QueuePackets must be between 1 and 4294967295"))?;
+    }
+    if let Some(e) = field(items, "PropagationDelay") {
+        params.propagation_s = number(e)?;
+        if params.propagation_s < 0.0 {
+            return Err(GmlError::at(e.position, "PropagationDelay must not be negative"));
+        }
+    }
+    Ok(Edge { a, b, params, capacity_given: speed.is_some() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ZOO_SAMPLE: &str = r#"graph [
+  Network "Tiny &amp; Co"
+  node [ id 10 label "A" Latitude 1.5 Longitude -2 ]
+  node [ id 11 label "B" ]
+  node [ id 12 label "C" ]
+  edge [ source 10 target 11 LinkSpeedRaw 1.0E9 ]
+  edge [ source 11 target 10 LinkSpeedRaw 5e8 ]
+  edge [ source 11 target 12 ]
+  edge [ source 12 target 12 ]
+]"#;
+
+    #[test]
+    fn zoo_dialect_imports_with_notes() {
+        let imp = import(ZOO_SAMPLE.as_bytes()).unwrap();
+        let t = &imp.topology;
+        assert_eq!(imp.name.as_deref(), Some("Tiny & Co"));
+        assert_eq!((t.node_count(), t.link_count()), (3, 2));
+        assert_eq!(t.node(0).unwrap().lat, Some(1.5));
+        assert_eq!(t.node(0).unwrap().lon, Some(-2.0));
+        assert_eq!(t.link(0, 1).unwrap().params.capacity_bps, 1.5e9);
+        assert_eq!(t.link(2, 1).unwrap().params.capacity_bps, crate::net::DEFAULT_CAPACITY_BPS);
+        assert_eq!(imp.notes.len(), 3, "{:?}", imp.notes);
+    }
+
+    #[test]
+    fn export_round_trips() {
+        let t = import(ZOO_SAMPLE.as_bytes()).unwrap().topology;
+        let again = import(export(&t, "x").as_bytes()).unwrap();
+        assert_eq!(again.topology, t);
+        assert!(again.notes.is_empty());
+    }
+
+    #[test]
+    fn content_errors_name_the_position() {
+        let err = import(b"graph [\n node [ id 0 ]\n edge [ source 0 target 7 ]\n]").unwrap_err();
+        assert_eq!(err.to_string(), "line 3, column 18: edge target 7 is not a node id");
+        let err =
+            import(b"graph [ node [ id 0 ] node [ id 1 ]\n edge [ source 0 target 1 LinkSpeedRaw 0 ] ]")
+                .unwrap_err();
+        assert_eq!(err.position, Position { line: 2, column: 27 });
+        let err = import(b"graph [ node [ label \"x\" ] ]").unwrap_err();
+        assert!(err.message.contains("no 'id'"));
+        assert!(import(b"node [ id 1 ]").unwrap_err().message.contains("no 'graph"));
+    }
+}

@@ -1,0 +1,17 @@
+//! The network model: topology, GML, routing, traffic and scenarios.
+
+pub mod builtin;
+pub mod files;
+pub mod gml;
+pub mod routing;
+pub mod scenario;
+pub mod topology;
+pub mod traffic;
+
+pub use routing::{Metric, Path, RouteError, Routing};
+pub use scenario::{Flow, PacketSizes, Scenario, ScenarioError, TrafficSpec};
+pub use topology::{
+    DEFAULT_CAPACITY_BPS, DEFAULT_QUEUE_PACKETS, DirectedLink, LinkParams, Node, NodeId, Topology,
+    TopologyError,
+};
+pub use traffic::TrafficMatrix;

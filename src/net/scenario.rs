@@ -1,0 +1,387 @@
+//! A scenario: topology + routing + traffic + packet-size model, and its JSON file format
+//! (`docs/scenario-format.md`).
+
+use std::collections::HashMap;
+
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::routing::{Metric, Path, RouteError, Routing, validate_path};
+use super::topology::{LinkParams, Node, NodeId, Topology};
+use super::traffic::{self, ROUTENET_MAX_AVG_LAMBDA, TrafficMatrix};
+
+/// The `format` field of scenario files this version reads and writes.
+pub const FORMAT: &str = "pathcast.scenario.v1";
+
+/// Packet sizes; a packet keeps its size on every hop.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "distribution", rename_all = "lowercase")]
+pub enum PacketSizes {
+    /// Exponentially distributed sizes.
+    Exponential { mean_bits: f64 },
+    /// 0.3 × mean or 1.7 × mean with equal probability (300/1700 bits for a 1000-bit mean).
+    Bimodal { mean_bits: f64 },
+    /// Every packet the same size.
+    Fixed { mean_bits: f64 },
+}
+
+impl Default for PacketSizes {
+    fn default() -> Self {
+        PacketSizes::Exponential { mean_bits: 1000.0 }
+    }
+}
+
+impl PacketSizes {
+    /// Mean packet size in bits.
+    pub fn mean_bits(&self) -> f64 {
+        match *self {
+            PacketSizes::Exponential { mean_bits }
+            | PacketSizes::Bimodal { mean_bits }
+            | PacketSizes::Fixed { mean_bits } => mean_bits,
+        }
+    }
+
+    /// Draws one packet size in bits.
+    pub fn sample(&self, rng: &mut impl Rng) -> f64 {
+        match *self {
+            PacketSizes::Exponential { mean_bits } => -mean_bits * (1.0 - rng.random::<f64>()).ln(),
+            PacketSizes::Bimodal { mean_bits } => mean_bits * if rng.random::<bool>() { 0.3 } else { 1.7 },
+            PacketSizes::Fixed { mean_bits } => mean_bits,
+        }
+    }
+}
+
+/// Errors reading or checking a scenario, each naming where in the file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("line {line}, column {column}: {message}")]
+    Json { line: usize, column: usize, message: String },
+    #[error("format is {0:?}, expected {FORMAT:?}")]
+    Format(String),
+    #[error("{place}: {message}")]
+    Invalid { place: String, message: String },
+}
+
+impl ScenarioError {
+    fn invalid(place: impl Into<String>, message: impl ToString) -> Self {
+        ScenarioError::Invalid { place: place.into(), message: message.to_string() }
+    }
+}
+
+/// One flow as the simulator and the model see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow<'a> {
+    pub src: NodeId,
+    pub dst: NodeId,
+    pub rate_bps: f64,
+    pub path: &'a [NodeId],
+}
+
+/// How traffic is generated for a new scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrafficSpec {
+    pub seed: u64,
+    /// RouteNet's `maxAvgLambda` in bit/s; drawn from [`ROUTENET_MAX_AVG_LAMBDA`] when `None`.
+    pub max_avg_lambda: Option<f64>,
+    /// Rescale so that the busiest link runs at this utilisation.
+    pub max_utilization: Option<f64>,
+}
+
+/// Everything a simulation or prediction needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub topology: Topology,
+    pub routing: Routing,
+    pub traffic: TrafficMatrix,
+    pub packets: PacketSizes,
+}
+
+impl Scenario {
+    /// Shortest-path routing (hops), no traffic, exponential 1000-bit packets.
+    pub fn new(name: impl Into<String>, topology: Topology) -> Self {
+        let routing = Routing::shortest(&topology, Metric::Hops);
+        Scenario {
+            name: name.into(),
+            topology,
+            routing,
+            traffic: TrafficMatrix::default(),
+            packets: PacketSizes::default(),
+        }
+    }
+
+    /// A scenario with RouteNet-style random traffic between every ordered pair.
+    pub fn generate(
+        name: impl Into<String>,
+        topology: Topology,
+        spec: TrafficSpec,
+    ) -> Result<Self, RouteError> {
+        let mut scenario = Scenario::new(name, topology);
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(spec.seed);
+        let (lo, hi) = ROUTENET_MAX_AVG_LAMBDA;
+        let lambda = spec.max_avg_lambda.unwrap_or_else(|| rng.random_range(lo..hi));
+        scenario.traffic = TrafficMatrix::routenet(&scenario.topology, lambda, &mut rng);
+        if let Some(target) = spec.max_utilization {
+            traffic::scale_to_peak_utilisation(
+                &scenario.topology,
+                &scenario.routing,
+                &mut scenario.traffic,
+                target,
+            )?;
+        }
+        Ok(scenario)
+    }
+
+    /// Flows with their paths, in pair order; fails if a pair with traffic has no valid path.
+    pub fn flows(&self) -> Result<Vec<Flow<'_>>, RouteError> {
+        self.traffic
+            .iter()
+            .map(|(src, dst, rate_bps)| {
+                let path = self.routing.path(src, dst).ok_or(RouteError::NoPath { src, dst })?;
+                validate_path(&self.topology, src, dst, path)?;
+                Ok(Flow { src, dst, rate_bps, path })
+            })
+            .collect()
+    }
+
+    /// Offered load / capacity on every directed link, indexed by link id.
+    pub fn link_utilisation(&self) -> Result<Vec<f64>, RouteError> {
+        traffic::link_utilisation(&self.topology, &self.routing, &self.traffic)
+    }
+
+    /// Reads a scenario file; node ids are compacted to `0..n` in increasing order.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ScenarioError> {
+        let file: ScenarioFile = serde_json::from_slice(bytes).map_err(|e| ScenarioError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+        })?;
+        file.into_scenario()
+    }
+
+    /// Writes the scenario file (pretty JSON, node ids compacted).
+    pub fn to_json(&self) -> String {
+        let index: HashMap<NodeId, usize> =
+            self.topology.node_ids().enumerate().map(|(i, id)| (id, i)).collect();
+        let file = ScenarioFile {
+            format: FORMAT.to_owned(),
+            name: self.name.clone(),
+            nodes: self
+                .topology
+                .nodes()
+                .map(|(id, n)| NodeRecord {
+                    id: index[&id] as u64,
+                    label: n.label.clone(),
+                    lat: n.lat,
+                    lon: n.lon,
+                    x: n.pos.map(|p| p[0]),
+                    y: n.pos.map(|p| p[1]),
+                })
+                .collect(),
+            links: self
+                .topology
+                .duplex_links()
+                .map(|(a, b, p)| LinkRecord {
+                    a: index[&a] as u64,
+                    b: index[&b] as u64,
+                    capacity_bps: p.capacity_bps,
+                    queue_packets: p.queue_packets,
+                    propagation_s: p.propagation_s,
+                })
+                .collect(),
+            packets: self.packets,
+            flows: self
+                .traffic
+                .iter()
+                .map(|(s, d, rate_bps)| FlowRecord {
+                    src: index[&s] as u64,
+                    dst: index[&d] as u64,
+                    rate_bps,
+                    path: self.routing.path(s, d).map(|p| p.iter().map(|n| index[n] as u64).collect()),
+                })
+                .collect(),
+        };
+        serde_json::to_string_pretty(&file).expect("scenario serialises") + "\n"
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeRecord {
+    id: u64,
+    #[serde(default)]
+    label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    x: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    y: Option<f64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LinkRecord {
+    a: u64,
+    b: u64,
+    capacity_bps: f64,
+    #[serde(default = "default_queue")]
+    queue_packets: u32,
+    #[serde(default)]
+    propagation_s: f64,
+}
+
+fn default_queue() -> u32 {
+    super::DEFAULT_QUEUE_PACKETS
+}
+
+#[derive(Serialize, Deserialize)]
+struct FlowRecord {
+    src: u64,
+    dst: u64,
+    rate_bps: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path: Option<Vec<u64>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ScenarioFile {
+    format: String,
+    #[serde(default)]
+    name: String,
+    nodes: Vec<NodeRecord>,
+    links: Vec<LinkRecord>,
+    #[serde(default)]
+    packets: PacketSizes,
+    #[serde(default)]
+    flows: Vec<FlowRecord>,
+}
+
+impl ScenarioFile {
+    fn into_scenario(self) -> Result<Scenario, ScenarioError> {
+        if self.format != FORMAT {
+            return Err(ScenarioError::Format(self.format));
+        }
+        let mean = self.packets.mean_bits();
+        if !(mean.is_finite() && mean > 0.0) {
+            return Err(ScenarioError::invalid("packets", format!("mean_bits {mean} must be positive")));
+        }
+        let mut order: Vec<(u64, usize)> = self.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+        order.sort_unstable();
+        if let Some(w) = order.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(ScenarioError::invalid(
+                format!("nodes[{}]", w[1].1),
+                format!("id {} is used twice", w[1].0),
+            ));
+        }
+        let ids: HashMap<u64, NodeId> = order.iter().enumerate().map(|(new, &(id, _))| (id, new)).collect();
+        let node_of = |place: &str, id: u64| {
+            ids.get(&id)
+                .copied()
+                .ok_or_else(|| ScenarioError::invalid(place, format!("node {id} does not exist")))
+        };
+
+        let mut topology = Topology::new();
+        for &(_, i) in &order {
+            let n = &self.nodes[i];
+            let pos = n.x.zip(n.y).map(|(x, y)| [x, y]);
+            topology.add_node(Node { label: n.label.clone(), lat: n.lat, lon: n.lon, pos });
+        }
+        for (i, l) in self.links.iter().enumerate() {
+            let place = format!("links[{i}]");
+            let params = LinkParams {
+                capacity_bps: l.capacity_bps,
+                queue_packets: l.queue_packets,
+                propagation_s: l.propagation_s,
+            };
+            topology
+                .add_link(node_of(&place, l.a)?, node_of(&place, l.b)?, params)
+                .map_err(|e| ScenarioError::invalid(&place, e))?;
+        }
+
+        let mut scenario = Scenario::new(self.name, topology);
+        scenario.packets = self.packets;
+        for (i, f) in self.flows.iter().enumerate() {
+            let place = format!("flows[{i}]");
+            let (src, dst) = (node_of(&place, f.src)?, node_of(&place, f.dst)?);
+            scenario.traffic.set(src, dst, f.rate_bps).map_err(|e| ScenarioError::invalid(&place, e))?;
+            match &f.path {
+                Some(p) => {
+                    let path = p.iter().map(|&id| node_of(&place, id)).collect::<Result<Path, _>>()?;
+                    validate_path(&scenario.topology, src, dst, &path)
+                        .map_err(|e| ScenarioError::invalid(&place, e))?;
+                    scenario.routing.set_path(&scenario.topology, path).expect("validated above");
+                }
+                None if scenario.routing.path(src, dst).is_none() => {
+                    return Err(ScenarioError::invalid(&place, RouteError::NoPath { src, dst }));
+                }
+                None => {}
+            }
+        }
+        Ok(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::builtin;
+
+    const EXAMPLE: &str = r#"{"format":"pathcast.scenario.v1","name":"two","nodes":[{"id":0,"label":"a","lat":1.0,"lon":2.0},{"id":5,"label":"b"}],
+        "links":[{"a":0,"b":5,"capacity_bps":10000,"queue_packets":32,"propagation_s":0.0}],
+        "packets":{"distribution":"exponential","mean_bits":1000},"flows":[{"src":0,"dst":5,"rate_bps":420.5,"path":[0,5]},{"src":5,"dst":0,"rate_bps":1}]}"#;
+
+    #[test]
+    fn documented_example_reads_and_round_trips() {
+        let s = Scenario::from_json(EXAMPLE.as_bytes()).unwrap();
+        assert_eq!(s.topology.node_count(), 2);
+        assert_eq!(s.traffic.get(0, 1), 420.5);
+        assert_eq!(s.routing.path(1, 0).unwrap(), &vec![1, 0]);
+        assert_eq!(Scenario::from_json(s.to_json().as_bytes()).unwrap(), s);
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let bad_path = EXAMPLE.replace(r#""path":[0,5]"#, r#""path":[5,0]"#);
+        let err = Scenario::from_json(bad_path.as_bytes()).unwrap_err();
+        assert!(err.to_string().starts_with("flows[0]: path [1, 0] must start at 0"), "{err}");
+        let zero = EXAMPLE.replace(r#""capacity_bps":10000"#, r#""capacity_bps":0"#);
+        let err = Scenario::from_json(zero.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "links[0]: link capacity must be a positive number of bit/s, got 0");
+        let err = Scenario::from_json(b"{\n\"format\": 3}").unwrap_err();
+        assert!(matches!(err, ScenarioError::Json { line: 2, .. }), "{err}");
+        let err = Scenario::from_json(EXAMPLE.replace(".v1", ".v9").as_bytes()).unwrap_err();
+        assert!(matches!(err, ScenarioError::Format(_)));
+    }
+
+    #[test]
+    fn generated_nsfnet_has_182_flows_at_the_target_load() {
+        let t = builtin::load("nsfnet").unwrap().topology;
+        let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
+        let s = Scenario::generate("n", t, spec).unwrap();
+        assert_eq!(s.flows().unwrap().len(), 182);
+        let peak = s.link_utilisation().unwrap().into_iter().fold(0.0, f64::max);
+        assert!((peak - 0.7).abs() < 1e-9);
+    }
+
+    #[test]
+    fn packet_models_have_their_means() {
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(1);
+        for model in [
+            PacketSizes::Exponential { mean_bits: 1000.0 },
+            PacketSizes::Bimodal { mean_bits: 1000.0 },
+            PacketSizes::Fixed { mean_bits: 1000.0 },
+        ] {
+            let n = 200_000;
+            let mean = (0..n).map(|_| model.sample(&mut rng)).sum::<f64>() / n as f64;
+            // Standard error ≤ 1000/√n ≈ 2.2 bits; allow 5σ.
+            assert!((mean - 1000.0).abs() < 11.0, "{model:?}: {mean}");
+        }
+        let mut sizes: Vec<u64> =
+            (0..100).map(|_| PacketSizes::Bimodal { mean_bits: 1000.0 }.sample(&mut rng) as u64).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        assert_eq!(sizes, vec![300, 1700]);
+    }
+}
