@@ -6,9 +6,11 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
+use crate::data::{self, Dataset, GenerateRequest};
 use crate::net::files::{load_scenario, load_topology, save};
 use crate::net::routing::{self, Metric};
 use crate::net::{PacketSizes, Scenario, TrafficSpec};
+use crate::sim::{self, GeneratorConfig, SimConfig};
 
 /// What-if per-path delay prediction for network planners.
 #[derive(Debug, Parser)]
@@ -29,6 +31,56 @@ pub enum Command {
     Scenario(ScenarioCommand),
     /// Print the path of every source→destination pair (and k-shortest alternatives).
     Routes(RoutesArgs),
+    /// Run the packet-level simulator on one scenario: per-flow delay, jitter, loss; per-link load.
+    Simulate(SimulateArgs),
+    /// Generate and inspect labelled datasets.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Simulate random scenarios of a topology into sharded dataset files (resumes if re-run).
+    Generate(GenerateArgs),
+    /// Samples, topologies and label statistics of a dataset directory.
+    Info {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// GML file, scenario JSON, or nsfnet | geant2 | gbn.
+    #[arg(long)]
+    topology: String,
+    #[arg(long)]
+    samples: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long)]
+    out: PathBuf,
+    /// Samples per shard file.
+    #[arg(long, default_value_t = 50)]
+    shard_size: u32,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Measured packets per flow in each simulation.
+    #[arg(long, default_value_t = 1000)]
+    packets_per_flow: u64,
+    /// Lowest and highest peak link utilisation drawn per sample.
+    #[arg(long, default_value_t = 0.1)]
+    min_utilization: f64,
+    #[arg(long, default_value_t = 0.95)]
+    max_utilization: f64,
+    /// Each pair may be moved to one of its k loopless shortest paths.
+    #[arg(long, default_value_t = 3)]
+    routing_alternatives: usize,
+    /// Draw link capacities from {10, 25, 40} kbit/s per sample.
+    #[arg(long)]
+    random_capacities: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +143,19 @@ pub struct RoutesArgs {
     json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Scenario JSON.
+    scenario: String,
+    /// Measured packets (delivered or dropped) per flow before stopping.
+    #[arg(long, default_value_t = 2000)]
+    packets: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
+}
+
 /// Runs a headless subcommand.
 pub fn run(command: Command) -> Result<()> {
     match command {
@@ -103,6 +168,9 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Scenario(ScenarioCommand::New(args)) => new_scenario(args),
         Command::Routes(args) => routes(args),
+        Command::Simulate(args) => simulate(args),
+        Command::Dataset(DatasetCommand::Generate(args)) => generate_dataset(args),
+        Command::Dataset(DatasetCommand::Info { dir, json }) => dataset_info(&dir, json),
     }
 }
 
@@ -209,4 +277,130 @@ fn routes(args: RoutesArgs) -> Result<()> {
 
 fn join(path: &[usize]) -> String {
     path.iter().map(usize::to_string).collect::<Vec<_>>().join(" ")
+}
+
+fn simulate(args: SimulateArgs) -> Result<()> {
+    let scenario = load_scenario(&args.scenario)?;
+    let config = SimConfig {
+        seed: args.seed,
+        packets_per_flow: args.packets,
+        warmup_packets_per_flow: (args.packets / 10).max(1),
+        ..SimConfig::default()
+    };
+    let result =
+        sim::simulate(&scenario, &config).with_context(|| format!("{}: cannot simulate", args.scenario))?;
+    if !result.complete {
+        eprintln!("warning: event budget exhausted before every flow reached {} packets", args.packets);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(());
+    }
+    println!(
+        "{:>4} {:>4} {:>12} {:>12} {:>12} {:>8}",
+        "src", "dst", "delay (s)", "p90 (s)", "jitter (s²)", "loss"
+    );
+    for f in &result.flows {
+        println!(
+            "{:>4} {:>4} {:>12.5} {:>12.5} {:>12.6} {:>7.2}%",
+            f.src,
+            f.dst,
+            f.mean_delay_s,
+            f.p90_delay_s,
+            f.jitter_s2,
+            f.loss_ratio * 100.0
+        );
+    }
+    eprintln!("{} events, {:.1} s simulated", result.events, result.end_s);
+    Ok(())
+}
+
+fn generate_dataset(args: GenerateArgs) -> Result<()> {
+    let (lo, hi) = (args.min_utilization, args.max_utilization);
+    if !(lo > 0.0 && lo <= hi && hi.is_finite()) {
+        bail!("utilisation range {lo}..{hi} must satisfy 0 < min <= max");
+    }
+    if args.samples == 0 || args.packets_per_flow == 0 || args.shard_size == 0 {
+        bail!("--samples, --packets-per-flow and --shard-size must be at least 1");
+    }
+    let (base, notes) = load_topology(&args.topology)?;
+    print_notes(&args.topology, &notes);
+    let request = GenerateRequest {
+        dir: args.out.clone(),
+        name: base.name,
+        topology: base.topology,
+        generator: GeneratorConfig {
+            seed: args.seed,
+            packets_per_flow: args.packets_per_flow,
+            utilisation: (lo, hi),
+            routing_alternatives: args.routing_alternatives.max(1),
+            random_capacities: args.random_capacities,
+            ..GeneratorConfig::default()
+        },
+        samples: args.samples,
+        shard_size: args.shard_size,
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed))
+        .context("cannot install the Ctrl-C handler")?;
+    let bar = indicatif::ProgressBar::new(args.samples);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} samples  {per_sec}  eta {eta}")
+            .expect("valid template"),
+    );
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
+    let started = std::time::Instant::now();
+    let outcome = pool.install(|| data::generate(&request, &stop, &|n| bar.inc(n)))?;
+    bar.finish_and_clear();
+    let made = outcome.manifest.samples();
+    if outcome.interrupted {
+        eprintln!(
+            "interrupted: {made} samples in finished shards kept in {}; run again to resume",
+            args.out.display()
+        );
+    } else {
+        eprintln!(
+            "{made} samples in {} shards in {} ({} shards resumed, {:.1} s)",
+            outcome.manifest.shards.len(),
+            args.out.display(),
+            outcome.resumed_shards,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
+    let dataset = Dataset::open(dir)?;
+    let info = data::stats::dataset_info(&dataset)?;
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} samples in {} shards ({} requested)",
+        dir.display(),
+        info.samples,
+        info.shards,
+        info.samples_requested
+    );
+    for (name, n) in &info.topologies {
+        println!("  {name}: {n} samples");
+    }
+    println!("flows            {}", info.flows);
+    for (what, s) in [
+        ("delay (s)", info.delay_s),
+        ("jitter (s²)", info.jitter_s2),
+        ("loss", info.loss),
+        ("peak util", info.peak_utilisation),
+    ] {
+        println!("{what:<16} mean {:.4}  std {:.4}  min {:.4}  max {:.4}", s.mean, s.std, s.min, s.max);
+    }
+    println!(
+        "delay std. error  median {:.2}%  p95 {:.2}% of the mean",
+        info.relative_se_median * 100.0,
+        info.relative_se_p95 * 100.0
+    );
+    Ok(())
 }

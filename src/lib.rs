@@ -4,5 +4,7 @@
 //! → `data` (datasets) → `model`/`train` (RouteNet) → `ui`.
 
 pub mod cli;
+pub mod data;
 pub mod fsutil;
 pub mod net;
+pub mod sim;

@@ -1,0 +1,68 @@
+//! Feature arrays for a batch: several samples joined into one disjoint graph.
+
+use super::record::Record;
+
+/// Several samples as one graph, with link and path indices offset per sample.
+///
+/// Backend-agnostic plain arrays; the model turns them into tensors. Paths are stored in CSR form:
+/// path `p` crosses links `path_links[path_offsets[p]..path_offsets[p + 1]]` in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GraphBatch {
+    pub samples: usize,
+    pub link_capacity_bps: Vec<f32>,
+    pub link_queue_packets: Vec<f32>,
+    pub path_rate_bps: Vec<f32>,
+    pub path_offsets: Vec<u32>,
+    pub path_links: Vec<u32>,
+    pub delay_s: Vec<f32>,
+    pub jitter_s2: Vec<f32>,
+    pub loss: Vec<f32>,
+    /// The sample each path comes from (0-based within the batch).
+    pub path_sample: Vec<u32>,
+    /// Topology name of each sample.
+    pub topologies: Vec<String>,
+}
+
+impl GraphBatch {
+    /// Joins records into one disjoint graph.
+    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
+        let mut b = GraphBatch { path_offsets: vec![0], ..GraphBatch::default() };
+        for r in records {
+            let link_base = b.link_capacity_bps.len() as u32;
+            b.link_capacity_bps.extend(r.links.iter().map(|l| l.capacity_bps));
+            b.link_queue_packets.extend(r.links.iter().map(|l| l.queue_packets as f32));
+            for f in &r.flows {
+                b.path_rate_bps.push(f.rate_bps);
+                b.path_links.extend(f.path.iter().map(|l| l + link_base));
+                b.path_offsets.push(b.path_links.len() as u32);
+                b.delay_s.push(f.delay_s);
+                b.jitter_s2.push(f.jitter_s2);
+                b.loss.push(f.loss);
+                b.path_sample.push(b.samples as u32);
+            }
+            b.topologies.push(r.topology.clone());
+            b.samples += 1;
+        }
+        b
+    }
+
+    /// Number of paths (flows).
+    pub fn n_paths(&self) -> usize {
+        self.path_rate_bps.len()
+    }
+
+    /// Number of directed links.
+    pub fn n_links(&self) -> usize {
+        self.link_capacity_bps.len()
+    }
+
+    /// Links on a path, in order.
+    pub fn path(&self, p: usize) -> &[u32] {
+        &self.path_links[self.path_offsets[p] as usize..self.path_offsets[p + 1] as usize]
+    }
+
+    /// Length of the longest path, in links.
+    pub fn max_path_len(&self) -> usize {
+        self.path_offsets.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0)
+    }
+}

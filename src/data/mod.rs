@@ -1,0 +1,13 @@
+//! Datasets on disk: shard files, dataset directories, generation, statistics and the loader.
+
+pub mod batch;
+pub mod dataset;
+pub mod loader;
+pub mod record;
+pub mod shard;
+pub mod stats;
+
+pub use batch::GraphBatch;
+pub use dataset::{Dataset, DatasetError, GenerateRequest, Manifest, generate};
+pub use loader::{CorruptPolicy, Loader, LoaderConfig, Split};
+pub use record::{FlowRecord, LinkRecord, Record};

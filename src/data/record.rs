@@ -1,0 +1,101 @@
+//! One labelled sample as stored in a shard: links, flows with their paths, and labels.
+
+use crate::sim::Sample;
+
+/// A directed link of a sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkRecord {
+    pub from: u32,
+    pub to: u32,
+    pub capacity_bps: f32,
+    pub queue_packets: u32,
+    /// Simulated utilisation.
+    pub utilisation: f32,
+}
+
+/// A flow of a sample: its traffic, path (as link indices) and simulated labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowRecord {
+    pub src: u32,
+    pub dst: u32,
+    pub rate_bps: f32,
+    pub delay_s: f32,
+    pub jitter_s2: f32,
+    pub loss: f32,
+    pub p50_s: f32,
+    pub p90_s: f32,
+    pub delay_se_s: f32,
+    /// Indices into the sample's `links`, in path order.
+    pub path: Vec<u32>,
+}
+
+/// A stored sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub index: u64,
+    pub topology: String,
+    pub packet_mean_bits: f32,
+    pub nodes: u32,
+    pub links: Vec<LinkRecord>,
+    pub flows: Vec<FlowRecord>,
+}
+
+impl Record {
+    /// Flattens a simulated sample (flows with positive rate, in pair order).
+    pub fn from_sample(sample: &Sample) -> Self {
+        let scenario = &sample.scenario;
+        let topology = &scenario.topology;
+        let mut dense = vec![u32::MAX; topology.link_bound()];
+        let links = topology
+            .directed_links()
+            .zip(&sample.result.links)
+            .enumerate()
+            .map(|(i, (l, r))| {
+                dense[l.id.index()] = i as u32;
+                LinkRecord {
+                    from: l.from as u32,
+                    to: l.to as u32,
+                    capacity_bps: l.params.capacity_bps as f32,
+                    queue_packets: l.params.queue_packets,
+                    utilisation: r.utilisation as f32,
+                }
+            })
+            .collect();
+        let flows = scenario
+            .flows()
+            .expect("a simulated scenario routes every flow")
+            .into_iter()
+            .filter(|f| f.rate_bps > 0.0)
+            .zip(&sample.result.flows)
+            .map(|(f, r)| FlowRecord {
+                src: f.src as u32,
+                dst: f.dst as u32,
+                rate_bps: f.rate_bps as f32,
+                delay_s: r.mean_delay_s as f32,
+                jitter_s2: r.jitter_s2 as f32,
+                loss: r.loss_ratio as f32,
+                p50_s: r.p50_delay_s as f32,
+                p90_s: r.p90_delay_s as f32,
+                delay_se_s: r.mean_delay_se_s as f32,
+                path: f
+                    .path
+                    .windows(2)
+                    .map(|h| dense[topology.link(h[0], h[1]).expect("routed").id.index()])
+                    .collect(),
+            })
+            .collect();
+        Record {
+            index: sample.index,
+            topology: scenario.name.clone(),
+            packet_mean_bits: scenario.packets.mean_bits() as f32,
+            nodes: topology.node_count() as u32,
+            links,
+            flows,
+        }
+    }
+
+    /// Whether every label is a finite number (a flow that delivered nothing has none).
+    pub fn has_finite_labels(&self) -> bool {
+        self.flows.iter().all(|f| f.delay_s.is_finite() && f.jitter_s2.is_finite())
+    }
+}

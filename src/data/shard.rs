@@ -1,0 +1,324 @@
+//! Shard files: a versioned header, a CRC32 of the payload, and K records (`docs/dataset-format.md`).
+
+use std::path::{Path, PathBuf};
+
+use super::record::{FlowRecord, LinkRecord, Record};
+use crate::fsutil::write_atomic;
+
+/// First bytes of every shard file.
+pub const MAGIC: &[u8; 8] = b"PCSHARD\0";
+/// Shard format version this build reads and writes.
+pub const VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 4 + 8 + 4;
+
+/// A shard that cannot be read, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("{0}: not a pathcast shard (bad magic bytes)")]
+    NotAShard(PathBuf),
+    #[error("{0}: shard format version {1}, this build reads version {VERSION}")]
+    Version(PathBuf, u32),
+    #[error("{path}: truncated: header announces {expected} payload bytes, file has {found}")]
+    Truncated { path: PathBuf, expected: u64, found: u64 },
+    #[error("{0}: checksum mismatch: the file is corrupt")]
+    Checksum(PathBuf),
+    #[error("{path}: corrupt record {record}: {what}")]
+    Corrupt { path: PathBuf, record: usize, what: String },
+}
+
+/// Encodes records as shard bytes.
+pub fn encode(records: &[Record]) -> Vec<u8> {
+    let mut payload = Vec::new();
+    for r in records {
+        put_record(&mut payload, r);
+    }
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// Writes a shard atomically.
+pub fn write(path: &Path, records: &[Record]) -> Result<(), ShardError> {
+    write_atomic(path, &encode(records)).map_err(|e| ShardError::Io(path.to_owned(), e))
+}
+
+/// Reads and checks a whole shard.
+pub fn read(path: &Path) -> Result<Vec<Record>, ShardError> {
+    let bytes = std::fs::read(path).map_err(|e| ShardError::Io(path.to_owned(), e))?;
+    decode(path, &bytes)
+}
+
+/// Checks only the header and the file length (cheap; used when resuming).
+pub fn check_header(path: &Path) -> Result<u32, ShardError> {
+    use std::io::Read;
+    let mut header = [0u8; HEADER_LEN];
+    let mut file = std::fs::File::open(path).map_err(|e| ShardError::Io(path.to_owned(), e))?;
+    let len = file.metadata().map_err(|e| ShardError::Io(path.to_owned(), e))?.len();
+    file.read_exact(&mut header).map_err(|_| ShardError::Truncated {
+        path: path.to_owned(),
+        expected: HEADER_LEN as u64,
+        found: len,
+    })?;
+    let (count, payload_len, _) = parse_header(path, &header)?;
+    if len - HEADER_LEN as u64 != payload_len {
+        return Err(ShardError::Truncated {
+            path: path.to_owned(),
+            expected: payload_len,
+            found: len - HEADER_LEN as u64,
+        });
+    }
+    Ok(count)
+}
+
+fn parse_header(path: &Path, bytes: &[u8]) -> Result<(u32, u64, u32), ShardError> {
+    if bytes.len() < HEADER_LEN {
+        return Err(ShardError::Truncated {
+            path: path.to_owned(),
+            expected: HEADER_LEN as u64,
+            found: bytes.len() as u64,
+        });
+    }
+    if &bytes[..8] != MAGIC {
+        return Err(ShardError::NotAShard(path.to_owned()));
+    }
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+    let version = u32_at(8);
+    if version != VERSION {
+        return Err(ShardError::Version(path.to_owned(), version));
+    }
+    let payload_len = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
+    Ok((u32_at(12), payload_len, u32_at(24)))
+}
+
+/// Decodes shard bytes read from `path` (the path only names errors).
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<Record>, ShardError> {
+    let (count, payload_len, crc) = parse_header(path, bytes)?;
+    let payload = &bytes[HEADER_LEN..];
+    if payload.len() as u64 != payload_len {
+        return Err(ShardError::Truncated {
+            path: path.to_owned(),
+            expected: payload_len,
+            found: payload.len() as u64,
+        });
+    }
+    if crc32fast::hash(payload) != crc {
+        return Err(ShardError::Checksum(path.to_owned()));
+    }
+    let mut reader = Reader { bytes: payload, at: 0 };
+    let mut records = Vec::with_capacity((count as usize).min(4096));
+    for i in 0..count as usize {
+        let record = reader.record().map_err(|what| ShardError::Corrupt {
+            path: path.to_owned(),
+            record: i,
+            what: what.to_owned(),
+        })?;
+        records.push(record);
+    }
+    if reader.at != payload.len() {
+        let what = format!("{} bytes after the last record", payload.len() - reader.at);
+        return Err(ShardError::Corrupt { path: path.to_owned(), record: count as usize, what });
+    }
+    Ok(records)
+}
+
+fn put_record(out: &mut Vec<u8>, r: &Record) {
+    out.extend_from_slice(&r.index.to_le_bytes());
+    let name = &r.topology.as_bytes()[..r.topology.len().min(u16::MAX as usize)];
+    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    out.extend_from_slice(name);
+    out.extend_from_slice(&r.packet_mean_bits.to_le_bytes());
+    out.extend_from_slice(&r.nodes.to_le_bytes());
+    out.extend_from_slice(&(r.links.len() as u32).to_le_bytes());
+    for l in &r.links {
+        for v in [l.from, l.to] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&l.capacity_bps.to_le_bytes());
+        out.extend_from_slice(&l.queue_packets.to_le_bytes());
+        out.extend_from_slice(&l.utilisation.to_le_bytes());
+    }
+    out.extend_from_slice(&(r.flows.len() as u32).to_le_bytes());
+    for f in &r.flows {
+        for v in [f.src, f.dst] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [f.rate_bps, f.delay_s, f.jitter_s2, f.loss, f.p50_s, f.p90_s, f.delay_se_s] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(f.path.len() as u16).to_le_bytes());
+        for l in &f.path {
+            out.extend_from_slice(&l.to_le_bytes());
+        }
+    }
+}
+
+/// Bounds-checked little-endian reader: corrupt input gives an error, never a panic.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], &'static str> {
+        let end =
+            self.at.checked_add(N).filter(|&e| e <= self.bytes.len()).ok_or("record runs past the end")?;
+        let out = self.bytes[self.at..end].try_into().expect("N bytes");
+        self.at = end;
+        Ok(out)
+    }
+    fn u16(&mut self) -> Result<u16, &'static str> {
+        self.take().map(u16::from_le_bytes)
+    }
+    fn u32(&mut self) -> Result<u32, &'static str> {
+        self.take().map(u32::from_le_bytes)
+    }
+    fn f32(&mut self) -> Result<f32, &'static str> {
+        self.take().map(f32::from_le_bytes)
+    }
+    /// A count of items of at least `min_size` bytes each, checked against the bytes left.
+    fn count(&mut self, min_size: usize) -> Result<usize, &'static str> {
+        let n = self.u32()? as usize;
+        if n.saturating_mul(min_size) > self.bytes.len() - self.at {
+            return Err("count larger than the bytes left");
+        }
+        Ok(n)
+    }
+
+    fn record(&mut self) -> Result<Record, &'static str> {
+        let index = self.take().map(u64::from_le_bytes)?;
+        let name_len = self.u16()? as usize;
+        let end = self
+            .at
+            .checked_add(name_len)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or("name runs past the end")?;
+        let topology =
+            std::str::from_utf8(&self.bytes[self.at..end]).map_err(|_| "name is not UTF-8")?.to_owned();
+        self.at = end;
+        let packet_mean_bits = self.f32()?;
+        let nodes = self.u32()?;
+        let n_links = self.count(20)?;
+        let mut links = Vec::with_capacity(n_links);
+        for _ in 0..n_links {
+            let link = LinkRecord {
+                from: self.u32()?,
+                to: self.u32()?,
+                capacity_bps: self.f32()?,
+                queue_packets: self.u32()?,
+                utilisation: self.f32()?,
+            };
+            if link.from >= nodes || link.to >= nodes {
+                return Err("link endpoint is not a node");
+            }
+            links.push(link);
+        }
+        let n_flows = self.count(38)?;
+        let mut flows = Vec::with_capacity(n_flows);
+        for _ in 0..n_flows {
+            let (src, dst) = (self.u32()?, self.u32()?);
+            let mut v = [0f32; 7];
+            for x in &mut v {
+                *x = self.f32()?;
+            }
+            let hops = self.u16()? as usize;
+            let mut path = Vec::with_capacity(hops);
+            for _ in 0..hops {
+                let l = self.u32()?;
+                if l as usize >= links.len() {
+                    return Err("path uses a link that does not exist");
+                }
+                path.push(l);
+            }
+            if path.is_empty() {
+                return Err("flow has an empty path");
+            }
+            let [rate_bps, delay_s, jitter_s2, loss, p50_s, p90_s, delay_se_s] = v;
+            flows.push(FlowRecord {
+                src,
+                dst,
+                rate_bps,
+                delay_s,
+                jitter_s2,
+                loss,
+                p50_s,
+                p90_s,
+                delay_se_s,
+                path,
+            });
+        }
+        Ok(Record { index, topology, packet_mean_bits, nodes, links, flows })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(i: u64) -> Record {
+        Record {
+            index: i,
+            topology: "tiny".into(),
+            packet_mean_bits: 1000.0,
+            nodes: 2,
+            links: vec![
+                LinkRecord { from: 0, to: 1, capacity_bps: 1e4, queue_packets: 32, utilisation: 0.5 },
+                LinkRecord { from: 1, to: 0, capacity_bps: 1e4, queue_packets: 32, utilisation: 0.1 },
+            ],
+            flows: vec![FlowRecord {
+                src: 0,
+                dst: 1,
+                rate_bps: 5e3,
+                delay_s: 0.2,
+                jitter_s2: 0.04,
+                loss: 0.0,
+                p50_s: 0.15,
+                p90_s: 0.45,
+                delay_se_s: 0.002,
+                path: vec![0],
+            }],
+        }
+    }
+
+    #[test]
+    fn records_round_trip_exactly() {
+        let records = vec![record(0), record(7)];
+        assert_eq!(decode(Path::new("x"), &encode(&records)).unwrap(), records);
+    }
+
+    #[test]
+    fn damage_is_detected_and_named() {
+        let bytes = encode(&[record(1)]);
+        let p = Path::new("d/shard-00003.pcs");
+        let err = decode(p, &bytes[..bytes.len() - 3]).unwrap_err();
+        assert!(err.to_string().starts_with("d/shard-00003.pcs: truncated"), "{err}");
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(matches!(decode(p, &flipped), Err(ShardError::Checksum(_))));
+        let mut magic = bytes.clone();
+        magic[0] = b'X';
+        assert!(matches!(decode(p, &magic), Err(ShardError::NotAShard(_))));
+        assert!(matches!(decode(p, &bytes[..5]), Err(ShardError::Truncated { .. })));
+    }
+
+    #[test]
+    fn arbitrary_payloads_with_a_valid_checksum_never_panic() {
+        let good = encode(&[record(1)]);
+        for cut in 0..good.len() - HEADER_LEN {
+            for flip in [0u8, 0xff] {
+                let mut payload = good[HEADER_LEN..].to_vec();
+                payload[cut] ^= flip | 0x5a;
+                let mut bytes = good[..HEADER_LEN].to_vec();
+                bytes[24..28].copy_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+                bytes.extend_from_slice(&payload);
+                let _ = decode(Path::new("x"), &bytes);
+            }
+        }
+    }
+}

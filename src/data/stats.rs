@@ -1,0 +1,114 @@
+//! `dataset info`: counts and label statistics, read shard by shard.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::dataset::{Dataset, DatasetError};
+use super::shard;
+
+/// Mean, standard deviation and range of a quantity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub count: u64,
+    pub mean: f64,
+    pub std: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Default)]
+struct Welford {
+    n: u64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Welford {
+    fn add(&mut self, x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        if self.n == 0 {
+            (self.min, self.max) = (x, x);
+        }
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+    fn summary(&self) -> Summary {
+        let std = if self.n > 1 { (self.m2 / (self.n - 1) as f64).sqrt() } else { 0.0 };
+        Summary { count: self.n, mean: self.mean, std, min: self.min, max: self.max }
+    }
+}
+
+/// What `pathcast dataset info` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetInfo {
+    pub samples: u64,
+    pub shards: usize,
+    pub samples_requested: u64,
+    /// Samples per topology name.
+    pub topologies: BTreeMap<String, u64>,
+    pub flows: u64,
+    pub delay_s: Summary,
+    pub jitter_s2: Summary,
+    pub loss: Summary,
+    /// Busiest link's simulated utilisation, per sample.
+    pub peak_utilisation: Summary,
+    /// Per-flow standard error of the mean delay relative to the mean: median and 95th percentile.
+    pub relative_se_median: f64,
+    pub relative_se_p95: f64,
+}
+
+/// Reads every shard of the dataset once and summarises it.
+pub fn dataset_info(dataset: &Dataset) -> Result<DatasetInfo, DatasetError> {
+    let (mut delay, mut jitter, mut loss, mut peak) = Default::default();
+    let mut topologies = BTreeMap::new();
+    let mut relative_se = Vec::new();
+    let (mut samples, mut flows) = (0, 0);
+    for path in dataset.shard_paths() {
+        for r in shard::read(&path)? {
+            samples += 1;
+            *topologies.entry(r.topology.clone()).or_insert(0) += 1;
+            let busiest = r.links.iter().map(|l| l.utilisation as f64).fold(0.0, f64::max);
+            Welford::add(&mut peak, busiest);
+            for f in &r.flows {
+                flows += 1;
+                Welford::add(&mut delay, f.delay_s as f64);
+                Welford::add(&mut jitter, f.jitter_s2 as f64);
+                Welford::add(&mut loss, f.loss as f64);
+                let rel = f.delay_se_s as f64 / f.delay_s as f64;
+                if rel.is_finite() {
+                    relative_se.push(rel);
+                }
+            }
+        }
+    }
+    relative_se.sort_unstable_by(f64::total_cmp);
+    let quantile = |q: f64| {
+        if relative_se.is_empty() {
+            f64::NAN
+        } else {
+            relative_se[((q * relative_se.len() as f64) as usize).min(relative_se.len() - 1)]
+        }
+    };
+    Ok(DatasetInfo {
+        samples,
+        shards: dataset.manifest.shards.len(),
+        samples_requested: dataset.manifest.samples_requested,
+        topologies,
+        flows,
+        delay_s: Welford::summary(&delay),
+        jitter_s2: Welford::summary(&jitter),
+        loss: Welford::summary(&loss),
+        peak_utilisation: Welford::summary(&peak),
+        relative_se_median: quantile(0.5),
+        relative_se_p95: quantile(0.95),
+    })
+}

@@ -1,0 +1,9 @@
+//! Ground truth: a packet-level discrete-event simulator and labelled sample generation.
+
+mod engine;
+mod generator;
+mod results;
+
+pub use engine::{SimConfig, SimError, simulate};
+pub use generator::{GeneratorConfig, Sample, SampleGenerator};
+pub use results::{FlowResult, LinkResult, SimResult};

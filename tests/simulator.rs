@@ -1,0 +1,163 @@
+//! The simulator against queueing theory: M/M/1, M/M/1/K, M/D/1, conservation and determinism.
+
+use pathcast::net::{LinkParams, Node, PacketSizes, Scenario, Topology};
+use pathcast::sim::{SimConfig, SimResult, simulate};
+
+const CAPACITY: f64 = 10_000.0;
+const MEAN_BITS: f64 = 1000.0;
+/// Service rate in packets/s.
+const MU: f64 = CAPACITY / MEAN_BITS;
+
+/// Nodes 0 → 1 → … → hops on a chain, with `flows` as (src, dst, utilisation of one link).
+fn chain(hops: usize, queue_packets: u32, propagation_s: f64, flows: &[(usize, usize, f64)]) -> Scenario {
+    let mut t = Topology::new();
+    for i in 0..=hops {
+        t.add_node(Node::labelled(i.to_string()));
+    }
+    for i in 0..hops {
+        t.add_link(i, i + 1, LinkParams { capacity_bps: CAPACITY, queue_packets, propagation_s }).unwrap();
+    }
+    let mut s = Scenario::new("chain", t);
+    for &(a, b, rho) in flows {
+        s.traffic.set(a, b, rho * CAPACITY).unwrap();
+    }
+    s
+}
+
+fn run(s: &Scenario, packets: u64, seed: u64) -> SimResult {
+    let config = SimConfig {
+        seed,
+        packets_per_flow: packets,
+        warmup_packets_per_flow: packets / 50,
+        ..Default::default()
+    };
+    let r = simulate(s, &config).unwrap();
+    assert!(r.complete);
+    r
+}
+
+fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
+    assert!((got - want).abs() <= rel * want, "{what}: simulated {got}, theory {want} (±{}%)", rel * 100.0);
+}
+
+#[test]
+fn mm1_mean_delay_within_2_percent() {
+    for rho in [0.5, 0.8] {
+        let s = chain(1, u32::MAX, 0.0, &[(0, 1, rho)]);
+        let r = run(&s, 600_000, 11);
+        let f = &r.flows[0];
+        assert_close(&format!("M/M/1 delay at ρ={rho}"), f.mean_delay_s, 1.0 / (MU - rho * MU), 0.02);
+        assert_close(&format!("utilisation at ρ={rho}"), r.links[0].utilisation, rho, 0.02);
+        // Little's law on the port: N = λT.
+        assert_close("Little's law", r.links[0].mean_queue_packets, rho * MU * f.mean_delay_s, 0.02);
+        assert_eq!(f.dropped, 0);
+        // The batch-means standard error must cover the actual error (within 4 standard errors).
+        assert!(
+            f.mean_delay_se_s > 0.0
+                && (f.mean_delay_s - 1.0 / (MU - rho * MU)).abs() < 4.0 * f.mean_delay_se_s
+        );
+    }
+}
+
+#[test]
+fn mm1k_loss_and_delay_match_the_formulas() {
+    let k = 5i32;
+    for rho in [0.8f64, 1.5] {
+        let s = chain(1, k as u32, 0.0, &[(0, 1, rho)]);
+        let r = run(&s, 400_000, 5);
+        let p_k = rho.powi(k) * (1.0 - rho) / (1.0 - rho.powi(k + 1));
+        let n = rho / (1.0 - rho) - (k + 1) as f64 * rho.powi(k + 1) / (1.0 - rho.powi(k + 1));
+        let t = n / (rho * MU * (1.0 - p_k));
+        let f = &r.flows[0];
+        assert_close(&format!("M/M/1/K loss at ρ={rho}"), f.loss_ratio, p_k, 0.03);
+        assert_close(&format!("M/M/1/K delay at ρ={rho}"), f.mean_delay_s, t, 0.02);
+        assert!(r.links[0].drops > 0);
+    }
+}
+
+#[test]
+fn md1_delay_matches_pollaczek_khinchine() {
+    let rho = 0.7;
+    let mut s = chain(1, u32::MAX, 0.0, &[(0, 1, rho)]);
+    s.packets = PacketSizes::Fixed { mean_bits: MEAN_BITS };
+    let r = run(&s, 300_000, 3);
+    let want = rho / (2.0 * MU * (1.0 - rho)) + 1.0 / MU;
+    assert_close("M/D/1 delay", r.flows[0].mean_delay_s, want, 0.02);
+    assert!(r.flows[0].jitter_s2 > 0.0);
+}
+
+#[test]
+fn flows_sharing_a_link_see_the_same_queueing_delay() {
+    // Two flows cross the 0→1 port; the second goes on to a third node over a very fast link.
+    let mut t = chain(1, u32::MAX, 0.0, &[]).topology;
+    let far = t.add_node(Node::labelled("far"));
+    t.add_link(1, far, LinkParams { capacity_bps: 1e9, queue_packets: u32::MAX, propagation_s: 0.0 })
+        .unwrap();
+    let mut s = Scenario::new("shared", t);
+    s.traffic.set(0, 1, 0.3 * CAPACITY).unwrap();
+    s.traffic.set(0, far, 0.4 * CAPACITY).unwrap();
+    let r = run(&s, 300_000, 9);
+    let (a, b) = (&r.flows[0], &r.flows[1]);
+    let want = 1.0 / (MU - 0.7 * MU);
+    assert_close("flow 0→1", a.mean_delay_s, want, 0.03);
+    // The second flow also crosses a 1 Gbit/s link: 1 µs per packet more.
+    assert_close("flows see the same delay", b.mean_delay_s - 1e-6, a.mean_delay_s, 0.02);
+}
+
+#[test]
+fn propagation_adds_exactly_and_sizes_persist_across_hops() {
+    // The two flows use opposite directions, so they never share a port.
+    let r0 = run(&chain(3, 64, 0.0, &[(0, 3, 0.5), (3, 2, 0.2)]), 20_000, 2);
+    let r1 = run(&chain(3, 64, 0.01, &[(0, 3, 0.5), (3, 2, 0.2)]), 20_000, 2);
+    // Same random streams: each packet is 3 × 10 ms later on the 3-hop flow and 10 ms on the 1-hop one.
+    assert!((r1.flows[0].mean_delay_s - r0.flows[0].mean_delay_s - 0.03).abs() < 1e-9);
+    assert!((r1.flows[1].mean_delay_s - r0.flows[1].mean_delay_s - 0.01).abs() < 1e-9);
+}
+
+#[test]
+fn packets_keep_their_size_across_hops() {
+    // Three equal links, one flow at ρ = 0.5. Were sizes redrawn at each hop, Jackson's theorem would
+    // give exactly 3 × M/M/1 = 0.6 s. Kept sizes make small packets bunch behind large ones at every
+    // hop, which shows up as clearly more delay (about 10 %), and never less than the first hop's
+    // M/M/1 sojourn plus two more transmissions.
+    let r = run(&chain(3, u32::MAX, 0.0, &[(0, 3, 0.5)]), 200_000, 6);
+    let d = r.flows[0].mean_delay_s;
+    let jackson = 3.0 / (MU - 0.5 * MU);
+    assert!(d > 1.05 * jackson, "{d} vs Jackson {jackson}");
+    assert!(d >= 1.0 / (MU - 0.5 * MU) + 2.0 / MU);
+
+    // Fixed sizes on equal links: no packet ever waits after the first hop, so the delay is
+    // M/D/1 (Pollaczek–Khinchine) plus two transmissions, exactly in expectation.
+    let mut fixed = chain(3, u32::MAX, 0.0, &[(0, 3, 0.5)]);
+    fixed.packets = PacketSizes::Fixed { mean_bits: MEAN_BITS };
+    let r = run(&fixed, 200_000, 6);
+    assert_close("tandem M/D/1", r.flows[0].mean_delay_s, 0.5 / (2.0 * MU * 0.5) + 3.0 / MU, 0.02);
+}
+
+#[test]
+fn packets_are_conserved() {
+    let s = chain(4, 4, 0.002, &[(0, 4, 0.6), (1, 3, 0.5), (4, 0, 0.9), (2, 3, 0.3)]);
+    let r = run(&s, 5_000, 4);
+    assert!(r.dropped_total > 0 && r.in_flight > 0);
+    assert_eq!(r.generated_total, r.delivered_total + r.dropped_total + r.in_flight);
+    for f in &r.flows {
+        assert!(f.sent >= f.delivered + f.dropped);
+        assert!(f.p50_delay_s <= f.p90_delay_s);
+    }
+}
+
+#[test]
+fn same_seed_same_result_other_seed_other_result() {
+    let s = chain(2, 16, 0.0, &[(0, 2, 0.6), (2, 0, 0.4)]);
+    assert_eq!(run(&s, 3_000, 8), run(&s, 3_000, 8));
+    assert_ne!(run(&s, 3_000, 8).flows[0].mean_delay_s, run(&s, 3_000, 9).flows[0].mean_delay_s);
+}
+
+#[test]
+fn event_budget_stops_an_unfinishable_run() {
+    let s = chain(1, 8, 0.0, &[(0, 1, 0.5)]);
+    let config = SimConfig { max_events: 1_000, ..Default::default() };
+    let r = simulate(&s, &config).unwrap();
+    assert!(!r.complete);
+    assert_eq!(r.events, 1_000);
+}
