@@ -6,11 +6,14 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::data::{self, Dataset, GenerateRequest};
+use crate::data::loader::split_shards;
+use crate::data::{self, Dataset, GenerateRequest, Record, Split};
+use crate::model::{DefaultBackend, checkpoint};
 use crate::net::files::{load_scenario, load_topology, save};
 use crate::net::routing::{self, Metric};
 use crate::net::{PacketSizes, Scenario, TrafficSpec};
 use crate::sim::{self, GeneratorConfig, SimConfig};
+use crate::train::{TrainConfig, TrainEvent};
 
 /// What-if per-path delay prediction for network planners.
 #[derive(Debug, Parser)]
@@ -36,6 +39,63 @@ pub enum Command {
     /// Generate and inspect labelled datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// Train RouteNet on one or more dataset directories (checkpoints in RUN_DIR).
+    Train(TrainArgs),
+    /// Evaluate a trained model on a dataset: MSE, Pearson ρ, MAPE.
+    Eval(EvalArgs),
+    /// Predict per-flow delay, jitter and loss for a scenario.
+    Predict(PredictArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Dataset directories, comma-separated (one per region or site; never merged).
+    #[arg(long, value_delimiter = ',', required = true)]
+    data: Vec<PathBuf>,
+    /// Run directory for checkpoints.
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 2000)]
+    steps: u64,
+    /// Samples per batch.
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    #[arg(long, default_value_t = 200)]
+    eval_every: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Continue from the newest checkpoint in --out.
+    #[arg(long)]
+    resume: bool,
+    /// Also write every training event as a JSON line to this file.
+    #[arg(long)]
+    json_log: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Run directory of a trained model.
+    #[arg(long)]
+    model: PathBuf,
+    /// Dataset directories, comma-separated; every shard is evaluated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    data: Vec<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// Run directory of a trained model (default: the model shipped with pathcast).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Scenario JSON.
+    #[arg(long)]
+    scenario: String,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +231,9 @@ pub fn run(command: Command) -> Result<()> {
         Command::Simulate(args) => simulate(args),
         Command::Dataset(DatasetCommand::Generate(args)) => generate_dataset(args),
         Command::Dataset(DatasetCommand::Info { dir, json }) => dataset_info(&dir, json),
+        Command::Train(args) => train(args),
+        Command::Eval(args) => eval(args),
+        Command::Predict(args) => predict(args),
     }
 }
 
@@ -402,5 +465,111 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
         info.relative_se_median * 100.0,
         info.relative_se_p95 * 100.0
     );
+    Ok(())
+}
+
+fn train(args: TrainArgs) -> Result<()> {
+    let config = TrainConfig {
+        data: args.data,
+        out: args.out.clone(),
+        steps: args.steps,
+        batch_samples: args.batch,
+        eval_every: args.eval_every,
+        seed: args.seed,
+        learning_rate: args.lr,
+        resume: args.resume,
+        ..TrainConfig::default()
+    };
+    let mut log = match &args.json_log {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
+        )),
+        None => None,
+    };
+    let handle = crate::train::spawn(config);
+    let stop = handle.stop_flag();
+    ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::Relaxed))
+        .context("cannot install the Ctrl-C handler")?;
+    let bar = indicatif::ProgressBar::new(args.steps);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {msg}  eta {eta}")
+            .expect("valid template"),
+    );
+    for event in handle.events.iter() {
+        if let Some(log) = log.as_mut() {
+            use std::io::Write;
+            writeln!(log, "{}", serde_json::to_string(&event)?)?;
+        }
+        match &event {
+            TrainEvent::Started { step, .. } => bar.set_position(*step),
+            TrainEvent::Step { step, loss, samples_per_s, .. } => {
+                bar.set_position(*step);
+                bar.set_message(format!("loss {loss:.4}  {samples_per_s:.1} samples/s"));
+            }
+            TrainEvent::Eval { step, metrics } => bar.suspend(|| {
+                eprintln!(
+                    "step {step}: validation MSE {:.5}  ρ {:.4}  MAPE {:.2}%  ({} paths)",
+                    metrics.overall.mse, metrics.overall.pearson, metrics.overall.mape, metrics.overall.paths
+                )
+            }),
+            TrainEvent::Checkpoint { .. } => {}
+            TrainEvent::Finished { step, stopped } => {
+                bar.finish_and_clear();
+                let how = if *stopped { "stopped" } else { "finished" };
+                eprintln!("{how} at step {step}; checkpoint in {}", args.out.display());
+            }
+        }
+    }
+    handle.join()?;
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<()> {
+    let device = Default::default();
+    let (model, meta) = checkpoint::load_model::<DefaultBackend>(&args.model, &device)?;
+    let datasets = args.data.iter().map(|d| Dataset::open(d)).collect::<Result<Vec<_>, _>>()?;
+    let shards = split_shards(&datasets, Split::All, 0.0);
+    let metrics = crate::train::evaluate(&model, &meta.normalization, &shards, 16, &device)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&metrics)?);
+    } else {
+        let m = &metrics.overall;
+        println!("MSE {:.5}  ρ {:.4}  MAPE {:.2}%  over {} paths", m.mse, m.pearson, m.mape, m.paths);
+        for (topology, m) in &metrics.per_topology {
+            println!(
+                "  {topology}: MSE {:.5}  ρ {:.4}  MAPE {:.2}%  ({} paths)",
+                m.mse, m.pearson, m.mape, m.paths
+            );
+        }
+    }
+    Ok(())
+}
+
+fn predict(args: PredictArgs) -> Result<()> {
+    let device = Default::default();
+    let (model, meta) = match &args.model {
+        Some(dir) => checkpoint::load_model::<DefaultBackend>(dir, &device)?,
+        None => anyhow::bail!("--model is required until a pretrained model ships"),
+    };
+    let scenario = load_scenario(&args.scenario)?;
+    let record =
+        Record::from_scenario(&scenario).with_context(|| format!("{}: cannot route", args.scenario))?;
+    let predictions = crate::train::predict(&model, &meta.normalization, &record, &device);
+    if args.json {
+        let flows: Vec<_> = record
+            .flows
+            .iter()
+            .zip(&predictions)
+            .map(|(f, (delay, jitter, loss))| {
+                json!({"src": f.src, "dst": f.dst, "delay_s": delay, "jitter_s2": jitter, "loss": loss})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&json!({"flows": flows}))?);
+    } else {
+        println!("{:>4} {:>4} {:>12} {:>12} {:>8}", "src", "dst", "delay (s)", "jitter (s²)", "loss");
+        for (f, (delay, jitter, loss)) in record.flows.iter().zip(&predictions) {
+            println!("{:>4} {:>4} {delay:>12.5} {jitter:>12.6} {:>7.2}%", f.src, f.dst, loss * 100.0);
+        }
+    }
     Ok(())
 }

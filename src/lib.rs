@@ -6,5 +6,7 @@
 pub mod cli;
 pub mod data;
 pub mod fsutil;
+pub mod model;
 pub mod net;
 pub mod sim;
+pub mod train;

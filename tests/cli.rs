@@ -64,3 +64,81 @@ fn bad_input_exits_2_with_a_one_line_reason_naming_file_and_position() {
     let wrong = pathcast().args(["topo", "info", "Cargo.toml"]).assert().code(2).get_output().stderr.clone();
     assert!(String::from_utf8(wrong).unwrap().contains("unknown file type"));
 }
+
+#[test]
+fn simulate_generate_train_resume_eval_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+
+    let scenario = path("gbn.json");
+    pathcast()
+        .args(["scenario", "new", "--topology", "gbn", "--max-utilization", "0.5", "-o", &scenario])
+        .assert()
+        .success();
+    let sim = json_of(&["simulate", &scenario, "--packets", "50", "--json"]);
+    assert_eq!(sim["flows"].as_array().unwrap().len(), 17 * 16);
+    assert_eq!(sim["complete"], true);
+
+    let data = path("data");
+    pathcast()
+        .args(["dataset", "generate", "--topology", "gbn", "--samples", "6", "--packets-per-flow", "30"])
+        .args(["--shard-size", "2", "--out", &data])
+        .assert()
+        .success();
+    let info = json_of(&["dataset", "info", &data, "--json"]);
+    assert_eq!(info["samples"], 6);
+
+    let run = path("run");
+    let train = |steps: &str, extra: &[&str]| {
+        pathcast()
+            .args([
+                "train",
+                "--data",
+                &data,
+                "--out",
+                &run,
+                "--steps",
+                steps,
+                "--batch",
+                "2",
+                "--eval-every",
+                "2",
+            ])
+            .args(extra)
+            .assert()
+            .success();
+    };
+    let log = path("log.jsonl");
+    train("2", &["--json-log", &log]);
+    let events: Vec<Value> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(events.iter().any(|e| e["event"] == "eval"));
+    assert_eq!(events.last().unwrap()["event"], "finished");
+    train("4", &["--resume"]);
+    let latest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run/latest.json")).unwrap()).unwrap();
+    assert_eq!(latest["checkpoint"], "ckpt-00000004");
+
+    let eval = json_of(&["eval", "--model", &run, "--data", &data, "--json"]);
+    assert_eq!(eval["paths"], 6 * 17 * 16);
+    assert!(eval["pearson"].as_f64().unwrap().is_finite());
+
+    let predicted = json_of(&["predict", "--model", &run, "--scenario", &scenario, "--json"]);
+    let flows = predicted["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 17 * 16);
+    assert!(flows.iter().all(|f| f["delay_s"].as_f64().unwrap() > 0.0));
+
+    let weights = dir.path().join("run/ckpt-00000004/model.mpk");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&weights, bytes).unwrap();
+    let err = pathcast()
+        .args(["eval", "--model", &run, "--data", &data])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(err).unwrap();
+    assert!(err.contains("model.mpk") && err.contains("corrupt"), "{err}");
+}

@@ -187,8 +187,15 @@ fn resume(dir: &Path, topology_text: &str, fresh: &mut Manifest) -> Result<usize
     }
     for entry in old.shards {
         // Stop at the first damaged or missing shard: later ones are regenerated.
+        // Only the last shard of a request may be short; keep a short one only if it still ends it.
         let path = dir.join(&entry.file);
-        if entry.first_index != fresh.samples() || shard::check_header(&path).ok() != Some(entry.samples) {
+        let end = entry.first_index + u64::from(entry.samples);
+        let fits = end <= fresh.samples_requested
+            && (entry.samples == fresh.shard_size || end == fresh.samples_requested);
+        if !fits
+            || entry.first_index != fresh.samples()
+            || shard::check_header(&path).ok() != Some(entry.samples)
+        {
             break;
         }
         fresh.shards.push(entry);

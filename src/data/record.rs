@@ -1,5 +1,6 @@
 //! One labelled sample as stored in a shard: links, flows with their paths, and labels.
 
+use crate::net::{RouteError, Scenario};
 use crate::sim::Sample;
 
 /// A directed link of a sample.
@@ -41,42 +42,58 @@ pub struct Record {
 }
 
 impl Record {
-    /// Flattens a simulated sample (flows with positive rate, in pair order).
+    /// Flattens a simulated sample (flows with positive rate, in pair order) with its labels.
     pub fn from_sample(sample: &Sample) -> Self {
-        let scenario = &sample.scenario;
+        let mut record =
+            Record::from_scenario(&sample.scenario).expect("a simulated scenario routes every flow");
+        record.index = sample.index;
+        for (l, r) in record.links.iter_mut().zip(&sample.result.links) {
+            l.utilisation = r.utilisation as f32;
+        }
+        for (f, r) in record.flows.iter_mut().zip(&sample.result.flows) {
+            f.delay_s = r.mean_delay_s as f32;
+            f.jitter_s2 = r.jitter_s2 as f32;
+            f.loss = r.loss_ratio as f32;
+            f.p50_s = r.p50_delay_s as f32;
+            f.p90_s = r.p90_delay_s as f32;
+            f.delay_se_s = r.mean_delay_se_s as f32;
+        }
+        record
+    }
+
+    /// Flattens a scenario without labels (NaN), for prediction: flows with positive rate, in pair
+    /// order; links in link-id order. Fails if a flow has no valid path.
+    pub fn from_scenario(scenario: &Scenario) -> Result<Self, RouteError> {
         let topology = &scenario.topology;
         let mut dense = vec![u32::MAX; topology.link_bound()];
         let links = topology
             .directed_links()
-            .zip(&sample.result.links)
             .enumerate()
-            .map(|(i, (l, r))| {
+            .map(|(i, l)| {
                 dense[l.id.index()] = i as u32;
                 LinkRecord {
                     from: l.from as u32,
                     to: l.to as u32,
                     capacity_bps: l.params.capacity_bps as f32,
                     queue_packets: l.params.queue_packets,
-                    utilisation: r.utilisation as f32,
+                    utilisation: f32::NAN,
                 }
             })
             .collect();
         let flows = scenario
-            .flows()
-            .expect("a simulated scenario routes every flow")
+            .flows()?
             .into_iter()
             .filter(|f| f.rate_bps > 0.0)
-            .zip(&sample.result.flows)
-            .map(|(f, r)| FlowRecord {
+            .map(|f| FlowRecord {
                 src: f.src as u32,
                 dst: f.dst as u32,
                 rate_bps: f.rate_bps as f32,
-                delay_s: r.mean_delay_s as f32,
-                jitter_s2: r.jitter_s2 as f32,
-                loss: r.loss_ratio as f32,
-                p50_s: r.p50_delay_s as f32,
-                p90_s: r.p90_delay_s as f32,
-                delay_se_s: r.mean_delay_se_s as f32,
+                delay_s: f32::NAN,
+                jitter_s2: f32::NAN,
+                loss: f32::NAN,
+                p50_s: f32::NAN,
+                p90_s: f32::NAN,
+                delay_se_s: f32::NAN,
                 path: f
                     .path
                     .windows(2)
@@ -84,14 +101,14 @@ impl Record {
                     .collect(),
             })
             .collect();
-        Record {
-            index: sample.index,
+        Ok(Record {
+            index: 0,
             topology: scenario.name.clone(),
             packet_mean_bits: scenario.packets.mean_bits() as f32,
             nodes: topology.node_count() as u32,
             links,
             flows,
-        }
+        })
     }
 
     /// Whether every label is a finite number (a flow that delivered nothing has none).

@@ -1,0 +1,178 @@
+//! Checkpoints: `RUN_DIR/ckpt-STEP/{checkpoint.json, model.mpk, optimizer.mpk}` plus
+//! `RUN_DIR/latest.json` naming the newest. Every file is written atomically and `latest.json` last,
+//! so a crash leaves the previous checkpoint in force; CRC-32s in `checkpoint.json` catch damage.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::prelude::Backend;
+use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Record, Recorder};
+use serde::{Deserialize, Serialize};
+
+use super::features::Normalization;
+use super::routenet::{RouteNet, RouteNetConfig};
+use crate::fsutil::write_atomic;
+
+/// The `format` of checkpoints this build reads and writes.
+pub const FORMAT: &str = "pathcast.checkpoint.v1";
+const LATEST: &str = "latest.json";
+const META: &str = "checkpoint.json";
+/// The weights file inside a checkpoint directory.
+pub const MODEL_FILE: &str = "model.mpk";
+/// The optimizer-state file inside a checkpoint directory.
+pub const OPTIMIZER_FILE: &str = "optimizer.mpk";
+/// Checkpoint directories kept besides the newest.
+const KEEP_PREVIOUS: usize = 1;
+
+/// What a checkpoint says about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub format: String,
+    pub step: u64,
+    pub config: RouteNetConfig,
+    pub normalization: Normalization,
+    /// Optimizer name (`adam`, `lamb`) and its settings, as the trainer wrote them.
+    pub optimizer: serde_json::Value,
+    /// Training settings and anything else the trainer wants to resume with.
+    pub training: serde_json::Value,
+    /// CRC-32 of each file of the checkpoint.
+    pub files: BTreeMap<String, u32>,
+}
+
+/// A checkpoint that cannot be read or written, naming the path.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    #[error("{0}: no checkpoint here (no {LATEST})")]
+    Missing(PathBuf),
+    #[error("{0}: {1}")]
+    Invalid(PathBuf, String),
+    #[error("{0}: checksum mismatch: the checkpoint is corrupt")]
+    Checksum(PathBuf),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Latest {
+    checkpoint: String,
+}
+
+/// Serialises a burn record (weights or optimizer state) at full precision.
+pub fn encode<B: Backend, R: Record<B>>(record: R) -> Vec<u8> {
+    NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+        .record(record, ())
+        .expect("in-memory recording cannot fail")
+}
+
+/// Reads a record written by [`encode`]; `path` names errors.
+pub fn decode<B: Backend, R: Record<B>>(
+    bytes: Vec<u8>,
+    device: &B::Device,
+    path: &Path,
+) -> Result<R, CheckpointError> {
+    NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+        .load(bytes, device)
+        .map_err(|e| CheckpointError::Invalid(path.to_owned(), e.to_string()))
+}
+
+/// Writes a checkpoint directory for `meta.step` with the given files, then points `latest.json` at it.
+pub fn save(
+    run_dir: &Path,
+    meta: &Checkpoint,
+    files: &[(&str, Vec<u8>)],
+) -> Result<PathBuf, CheckpointError> {
+    let name = format!("ckpt-{:08}", meta.step);
+    let dir = run_dir.join(&name);
+    std::fs::create_dir_all(&dir).map_err(|e| CheckpointError::Io(dir.clone(), e))?;
+    let mut meta = meta.clone();
+    meta.files.clear();
+    for (file, bytes) in files {
+        let path = dir.join(file);
+        write_atomic(&path, bytes).map_err(|e| CheckpointError::Io(path, e))?;
+        meta.files.insert((*file).to_owned(), crc32fast::hash(bytes));
+    }
+    write_atomic(&dir.join(META), pretty(&meta).as_bytes())
+        .map_err(|e| CheckpointError::Io(dir.join(META), e))?;
+    let latest = pretty(&Latest { checkpoint: name.clone() });
+    write_atomic(&run_dir.join(LATEST), latest.as_bytes())
+        .map_err(|e| CheckpointError::Io(run_dir.join(LATEST), e))?;
+    prune(run_dir, &name);
+    Ok(dir)
+}
+
+/// The newest checkpoint of a run: its directory and metadata.
+pub fn latest(run_dir: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> {
+    let latest_path = run_dir.join(LATEST);
+    let bytes = match std::fs::read(&latest_path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CheckpointError::Missing(run_dir.to_owned()));
+        }
+        Err(e) => return Err(CheckpointError::Io(latest_path, e)),
+    };
+    let latest: Latest = serde_json::from_slice(&bytes)
+        .map_err(|e| CheckpointError::Invalid(latest_path.clone(), e.to_string()))?;
+    if latest.checkpoint.contains(['/', '\\']) || latest.checkpoint.starts_with('.') {
+        return Err(CheckpointError::Invalid(
+            latest_path,
+            format!("bad checkpoint name {:?}", latest.checkpoint),
+        ));
+    }
+    let dir = run_dir.join(&latest.checkpoint);
+    let meta_path = dir.join(META);
+    let bytes = std::fs::read(&meta_path).map_err(|e| CheckpointError::Io(meta_path.clone(), e))?;
+    let meta: Checkpoint = serde_json::from_slice(&bytes)
+        .map_err(|e| CheckpointError::Invalid(meta_path.clone(), e.to_string()))?;
+    if meta.format != FORMAT {
+        return Err(CheckpointError::Invalid(
+            meta_path,
+            format!("format {:?}, expected {FORMAT:?}", meta.format),
+        ));
+    }
+    Ok((dir, meta))
+}
+
+/// Reads one file of a checkpoint and checks its CRC.
+pub fn read_file(dir: &Path, meta: &Checkpoint, file: &str) -> Result<Vec<u8>, CheckpointError> {
+    let path = dir.join(file);
+    let expected = *meta
+        .files
+        .get(file)
+        .ok_or_else(|| CheckpointError::Invalid(dir.join(META), format!("lists no {file}")))?;
+    let bytes = std::fs::read(&path).map_err(|e| CheckpointError::Io(path.clone(), e))?;
+    if crc32fast::hash(&bytes) != expected {
+        return Err(CheckpointError::Checksum(path));
+    }
+    Ok(bytes)
+}
+
+/// Loads the newest model of a run onto `device`.
+pub fn load_model<B: Backend>(
+    run_dir: &Path,
+    device: &B::Device,
+) -> Result<(RouteNet<B>, Checkpoint), CheckpointError> {
+    let (dir, meta) = latest(run_dir)?;
+    let bytes = read_file(&dir, &meta, MODEL_FILE)?;
+    let record = decode::<B, _>(bytes, device, &dir.join(MODEL_FILE))?;
+    let model = meta.config.init::<B>(device).load_record(record);
+    Ok((model, meta))
+}
+
+fn pretty(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("checkpoint metadata serialises") + "\n"
+}
+
+/// Removes checkpoint directories older than the newest `KEEP_PREVIOUS + 1`.
+fn prune(run_dir: &Path, newest: &str) {
+    let Ok(entries) = std::fs::read_dir(run_dir) else { return };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("ckpt-") && n.as_str() <= newest)
+        .collect();
+    names.sort();
+    let excess = names.len().saturating_sub(KEEP_PREVIOUS + 1);
+    for old in &names[..excess] {
+        let _ = std::fs::remove_dir_all(run_dir.join(old));
+    }
+}

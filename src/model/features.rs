@@ -1,0 +1,147 @@
+//! From a [`GraphBatch`] to model tensors, and the normalisation learned from training data.
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::GraphBatch;
+
+/// Mean and standard deviation of one quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Standardiser {
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Standardiser {
+    /// Fits to finite values (std floored at `min_std`).
+    pub fn fit(values: impl IntoIterator<Item = f64>, min_std: f64) -> Self {
+        let (mut n, mut sum, mut sum_sq) = (0.0, 0.0, 0.0);
+        for v in values.into_iter().filter(|v| v.is_finite()) {
+            n += 1.0;
+            sum += v;
+            sum_sq += v * v;
+        }
+        let mean = if n > 0.0 { sum / n } else { 0.0 };
+        let var = if n > 1.0 { (sum_sq / n - mean * mean).max(0.0) } else { 1.0 };
+        Standardiser { mean, std: var.sqrt().max(min_std) }
+    }
+
+    pub fn apply(&self, x: f64) -> f64 {
+        (x - self.mean) / self.std
+    }
+
+    pub fn invert(&self, z: f64) -> f64 {
+        z * self.std + self.mean
+    }
+}
+
+/// How inputs and targets are scaled; stored in every checkpoint.
+///
+/// Traffic and capacity are standardised as they are; delay and jitter in logarithm (they span
+/// orders of magnitude), loss as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Normalization {
+    pub traffic: Standardiser,
+    pub capacity: Standardiser,
+    pub queue: Standardiser,
+    pub log_delay: Standardiser,
+    pub log_jitter: Standardiser,
+    pub loss: Standardiser,
+}
+
+/// Floor under jitter before taking its logarithm (s²).
+const JITTER_FLOOR: f64 = 1e-9;
+
+impl Normalization {
+    /// Fits to the training batches.
+    pub fn fit<'a>(batches: impl IntoIterator<Item = &'a GraphBatch> + Clone) -> Self {
+        let all =
+            |f: fn(&GraphBatch) -> &Vec<f32>| batches.clone().into_iter().flat_map(f).map(|&x| x as f64);
+        Normalization {
+            traffic: Standardiser::fit(all(|b| &b.path_rate_bps), 1e-6),
+            capacity: Standardiser::fit(all(|b| &b.link_capacity_bps), 1e-6),
+            queue: Standardiser::fit(all(|b| &b.link_queue_packets), 1.0),
+            log_delay: Standardiser::fit(all(|b| &b.delay_s).map(f64::ln), 1e-6),
+            log_jitter: Standardiser::fit(all(|b| &b.jitter_s2).map(|j| (j + JITTER_FLOOR).ln()), 1e-6),
+            loss: Standardiser::fit(all(|b| &b.loss), 1e-3),
+        }
+    }
+
+    /// Model outputs (normalised) back to (delay s, jitter s², loss ratio).
+    pub fn denormalise(&self, output: [f32; 3]) -> (f64, f64, f64) {
+        let delay = self.log_delay.invert(output[0] as f64).exp();
+        let jitter = (self.log_jitter.invert(output[1] as f64).exp() - JITTER_FLOOR).max(0.0);
+        let loss = self.loss.invert(output[2] as f64).clamp(0.0, 1.0);
+        (delay, jitter, loss)
+    }
+}
+
+/// A batch as tensors on one device.
+#[derive(Debug, Clone)]
+pub struct GraphInputs<B: Backend> {
+    pub paths: usize,
+    pub links: usize,
+    pub max_len: usize,
+    /// `[paths, 1]` normalised traffic.
+    pub path_features: Tensor<B, 2>,
+    /// `[links, 2]` normalised capacity and queue size.
+    pub link_features: Tensor<B, 2>,
+    /// `[paths × max_len]` link index per path position; padding points at row `links`.
+    pub seq_links: Tensor<B, 1, Int>,
+    /// One `[paths, 1]` mask per position: 1 where the path is that long.
+    pub step_masks: Vec<Tensor<B, 2>>,
+    /// Flat positions `p × max_len + t` of real hops, and the link of each.
+    pub hop_positions: Tensor<B, 1, Int>,
+    pub hop_links: Tensor<B, 1, Int>,
+    /// `[paths, 3]` normalised targets (delay, jitter, loss); NaN-free only for labelled data.
+    pub targets: Tensor<B, 2>,
+}
+
+impl<B: Backend> GraphInputs<B> {
+    /// Builds the tensors of a batch.
+    pub fn new(batch: &GraphBatch, norm: &Normalization, device: &B::Device) -> Self {
+        let (paths, links, max_len) = (batch.n_paths(), batch.n_links(), batch.max_path_len());
+        let scaled = |values: &[f32], s: &Standardiser, f: fn(f64) -> f64| -> Vec<f32> {
+            values.iter().map(|&v| s.apply(f(v as f64)) as f32).collect()
+        };
+        let path_features = scaled(&batch.path_rate_bps, &norm.traffic, |x| x);
+        let capacity = scaled(&batch.link_capacity_bps, &norm.capacity, |x| x);
+        let queue = scaled(&batch.link_queue_packets, &norm.queue, |x| x);
+        let link_features: Vec<f32> = capacity.iter().zip(&queue).flat_map(|(&c, &q)| [c, q]).collect();
+
+        let mut seq_links = vec![links as i64; paths * max_len];
+        let mut masks = vec![vec![0f32; paths]; max_len];
+        let (mut hop_positions, mut hop_links) = (Vec::new(), Vec::new());
+        for p in 0..paths {
+            for (t, &l) in batch.path(p).iter().enumerate() {
+                seq_links[p * max_len + t] = l as i64;
+                masks[t][p] = 1.0;
+                hop_positions.push((p * max_len + t) as i64);
+                hop_links.push(l as i64);
+            }
+        }
+        let delay = scaled(&batch.delay_s, &norm.log_delay, f64::ln);
+        let jitter = scaled(&batch.jitter_s2, &norm.log_jitter, |j| (j + JITTER_FLOOR).ln());
+        let loss = scaled(&batch.loss, &norm.loss, |x| x);
+        let targets: Vec<f32> = (0..paths).flat_map(|p| [delay[p], jitter[p], loss[p]]).collect();
+
+        let floats =
+            |v: Vec<f32>, shape: [usize; 2]| Tensor::<B, 2>::from_data(TensorData::new(v, shape), device);
+        let ints = |v: Vec<i64>| {
+            let n = v.len();
+            Tensor::<B, 1, Int>::from_data(TensorData::new(v, [n]), device)
+        };
+        GraphInputs {
+            paths,
+            links,
+            max_len,
+            path_features: floats(path_features, [paths, 1]),
+            link_features: floats(link_features, [links, 2]),
+            seq_links: ints(seq_links),
+            step_masks: masks.into_iter().map(|m| floats(m, [paths, 1])).collect(),
+            hop_positions: ints(hop_positions),
+            hop_links: ints(hop_links),
+            targets: floats(targets, [paths, 3]),
+        }
+    }
+}

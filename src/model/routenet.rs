@@ -1,0 +1,160 @@
+//! RouteNet: path and link states refined by message passing, then a readout per path.
+//!
+//! Each of T iterations runs a GRU along every path over the states of its links (one output per
+//! hop, the last one the new path state), sums at every link the per-hop outputs of the paths
+//! crossing it, and updates the link state with a second GRU from that sum.
+
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::IndexingUpdateOp;
+use burn::tensor::activation::{selu, sigmoid, tanh};
+use serde::{Deserialize, Serialize};
+
+use super::features::GraphInputs;
+
+/// Sizes of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RouteNetConfig {
+    pub path_state: usize,
+    pub link_state: usize,
+    pub iterations: usize,
+    pub readout_hidden: usize,
+    pub dropout: f64,
+}
+
+impl Default for RouteNetConfig {
+    fn default() -> Self {
+        RouteNetConfig { path_state: 32, link_state: 16, iterations: 8, readout_hidden: 256, dropout: 0.1 }
+    }
+}
+
+/// Outputs per path: delay, jitter and loss, each in normalised units.
+pub const OUTPUTS: usize = 3;
+/// Features that start a path state (normalised traffic).
+pub const PATH_FEATURES: usize = 1;
+/// Features that start a link state (normalised capacity and queue size).
+pub const LINK_FEATURES: usize = 2;
+
+/// A gated recurrent unit cell (Cho et al.), written out so padded steps can be masked.
+#[derive(Module, Debug)]
+pub struct GruCell<B: Backend> {
+    input: Linear<B>,
+    hidden: Linear<B>,
+    size: usize,
+}
+
+impl<B: Backend> GruCell<B> {
+    fn new(input: usize, size: usize, device: &B::Device) -> Self {
+        GruCell {
+            input: LinearConfig::new(input, 3 * size).init(device),
+            hidden: LinearConfig::new(size, 3 * size).init(device),
+            size,
+        }
+    }
+
+    /// One step: `x` is `[n, input]`, `h` is `[n, size]`; returns the new `[n, size]` state.
+    pub fn forward(&self, x: Tensor<B, 2>, h: Tensor<B, 2>) -> Tensor<B, 2> {
+        let gi = self.input.forward(x).chunk(3, 1);
+        let gh = self.hidden.forward(h.clone()).chunk(3, 1);
+        let [ir, iz, in_] = [gi[0].clone(), gi[1].clone(), gi[2].clone()];
+        let [hr, hz, hn] = [gh[0].clone(), gh[1].clone(), gh[2].clone()];
+        let r = sigmoid(ir + hr);
+        let z = sigmoid(iz + hz);
+        let n = tanh(in_ + r * hn);
+        n.clone() + z * (h - n)
+    }
+}
+
+/// The RouteNet model.
+#[derive(Module, Debug)]
+pub struct RouteNet<B: Backend> {
+    path_gru: GruCell<B>,
+    link_gru: GruCell<B>,
+    readout_1: Linear<B>,
+    readout_2: Linear<B>,
+    head: Linear<B>,
+    dropout: Dropout,
+    path_state: usize,
+    link_state: usize,
+    iterations: usize,
+}
+
+impl RouteNetConfig {
+    /// A freshly initialised model on `device`.
+    pub fn init<B: Backend>(&self, device: &B::Device) -> RouteNet<B> {
+        assert!(
+            self.path_state >= PATH_FEATURES && self.link_state >= LINK_FEATURES,
+            "state sizes too small"
+        );
+        RouteNet {
+            path_gru: GruCell::new(self.link_state, self.path_state, device),
+            link_gru: GruCell::new(self.path_state, self.link_state, device),
+            readout_1: LinearConfig::new(self.path_state, self.readout_hidden).init(device),
+            readout_2: LinearConfig::new(self.readout_hidden, self.readout_hidden).init(device),
+            head: LinearConfig::new(self.readout_hidden, OUTPUTS).init(device),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            path_state: self.path_state,
+            link_state: self.link_state,
+            iterations: self.iterations,
+        }
+    }
+}
+
+impl<B: Backend> RouteNet<B> {
+    /// Per-path outputs `[paths, 3]` (normalised delay, jitter, loss).
+    pub fn forward(&self, g: &GraphInputs<B>) -> Tensor<B, 2> {
+        self.readout(self.path_states(g))
+    }
+
+    /// The readout MLP: path states `[paths, path_state]` to outputs `[paths, 3]`.
+    pub fn readout(&self, path_states: Tensor<B, 2>) -> Tensor<B, 2> {
+        let x = self.dropout.forward(selu(self.readout_1.forward(path_states)));
+        let x = self.dropout.forward(selu(self.readout_2.forward(x)));
+        self.head.forward(x)
+    }
+
+    /// Message passing: the final path states `[paths, path_state]`.
+    pub fn path_states(&self, g: &GraphInputs<B>) -> Tensor<B, 2> {
+        let device = g.path_features.device();
+        let (paths, links, steps) = (g.paths, g.links, g.max_len);
+        let mut path_h = Tensor::cat(
+            vec![g.path_features.clone(), Tensor::zeros([paths, self.path_state - PATH_FEATURES], &device)],
+            1,
+        );
+        let mut link_h = Tensor::cat(
+            vec![g.link_features.clone(), Tensor::zeros([links, self.link_state - LINK_FEATURES], &device)],
+            1,
+        );
+        for _ in 0..self.iterations {
+            // Row `links` is a zero state that padded path positions read.
+            let padded = Tensor::cat(vec![link_h.clone(), Tensor::zeros([1, self.link_state], &device)], 0);
+            let sequence = padded.select(0, g.seq_links.clone()).reshape([paths, steps, self.link_state]);
+            let mut outputs = Vec::with_capacity(steps);
+            for (t, mask) in g.step_masks.iter().enumerate() {
+                let x = sequence.clone().slice(s![.., t..t + 1, ..]).reshape([paths, self.link_state]);
+                let stepped = self.path_gru.forward(x, path_h.clone());
+                path_h = path_h.clone() + (stepped - path_h) * mask.clone();
+                outputs.push(path_h.clone());
+            }
+            let per_hop = Tensor::stack::<3>(outputs, 1).reshape([paths * steps, self.path_state]);
+            let messages = per_hop.select(0, g.hop_positions.clone());
+            let summed = Tensor::zeros([links, self.path_state], &device).select_assign(
+                0,
+                g.hop_links.clone(),
+                messages,
+                IndexingUpdateOp::Add,
+            );
+            link_h = self.link_gru.forward(summed, link_h);
+        }
+        path_h
+    }
+
+    /// Sum of squared readout weights (the L2 regulariser).
+    pub fn readout_l2(&self) -> Tensor<B, 1> {
+        [&self.readout_1, &self.readout_2, &self.head]
+            .into_iter()
+            .map(|l| l.weight.val().powf_scalar(2.0).sum())
+            .reduce(|a, b| a + b)
+            .expect("three layers")
+    }
+}

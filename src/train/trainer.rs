@@ -1,0 +1,366 @@
+//! The training loop: one device, Adam, L2 on the readout, evaluation and checkpoints every K steps.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use burn::module::AutodiffModule;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use serde::{Deserialize, Serialize};
+
+use super::metrics::{EvalMetrics, MetricsAccumulator};
+use crate::data::loader::split_shards;
+use crate::data::shard::ShardError;
+use crate::data::{Dataset, DatasetError, GraphBatch, Loader, LoaderConfig, Record, Split};
+use crate::model::checkpoint::{self, CheckpointError, MODEL_FILE, OPTIMIZER_FILE};
+use crate::model::{Checkpoint, GraphInputs, Normalization, RouteNet, RouteNetConfig, TrainBackend};
+
+/// Everything a training run needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub data: Vec<PathBuf>,
+    pub out: PathBuf,
+    /// Train until this global step.
+    pub steps: u64,
+    /// Samples per batch (joined into one graph).
+    pub batch_samples: usize,
+    pub eval_every: u64,
+    pub seed: u64,
+    pub learning_rate: f64,
+    /// Weight of the squared readout weights in the loss.
+    pub l2: f64,
+    /// Fraction of each directory's shards held out for validation.
+    pub validation_fraction: f64,
+    pub model: RouteNetConfig,
+    /// Continue from the newest checkpoint in `out` if there is one.
+    pub resume: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            data: Vec::new(),
+            out: PathBuf::from("runs/latest"),
+            steps: 2000,
+            batch_samples: 8,
+            eval_every: 200,
+            seed: 1,
+            learning_rate: 1e-3,
+            l2: 1e-5,
+            validation_fraction: 0.2,
+            model: RouteNetConfig::default(),
+            resume: false,
+        }
+    }
+}
+
+/// What the training thread reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TrainEvent {
+    Started { step: u64, steps: u64, train_shards: usize, validation_shards: usize },
+    Step { step: u64, loss: f64, samples_per_s: f64, elapsed_s: f64 },
+    Eval { step: u64, metrics: EvalMetrics },
+    Checkpoint { step: u64, dir: PathBuf },
+    Finished { step: u64, stopped: bool },
+}
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    #[error(transparent)]
+    Shard(#[from] ShardError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A training run on its own thread.
+pub struct TrainHandle {
+    pub events: Receiver<TrainEvent>,
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<Result<(), TrainError>>,
+}
+
+impl TrainHandle {
+    /// Asks the run to stop after the current step (it saves a checkpoint first).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// A flag that stops the run when raised, for use from another thread (a Ctrl-C handler).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Waits for the run to end.
+    pub fn join(self) -> Result<(), TrainError> {
+        self.thread.join().unwrap_or_else(|_| Err(TrainError::Config("the training thread panicked".into())))
+    }
+}
+
+/// Starts training on the default device in a worker thread.
+pub fn spawn(config: TrainConfig) -> TrainHandle {
+    let (tx, events) = unbounded();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("pathcast-train".into())
+        .spawn(move || train::<TrainBackend>(&config, &Default::default(), &tx, &flag))
+        .expect("spawn the training thread");
+    TrainHandle { events, stop, thread }
+}
+
+/// Statistics are fitted on at most this many training samples.
+const NORMALIZATION_SAMPLES: usize = 512;
+
+/// Runs training to `config.steps` on `device`, reporting over `events`.
+pub fn train<B: AutodiffBackend>(
+    config: &TrainConfig,
+    device: &B::Device,
+    events: &Sender<TrainEvent>,
+    stop: &AtomicBool,
+) -> Result<(), TrainError> {
+    if config.batch_samples == 0 || config.eval_every == 0 {
+        return Err(TrainError::Config("batch size and evaluation interval must be at least 1".into()));
+    }
+    let datasets = config.data.iter().map(|d| Dataset::open(d)).collect::<Result<Vec<_>, _>>()?;
+    let train_shards = split_shards(&datasets, Split::Train, config.validation_fraction);
+    let val_shards = split_shards(&datasets, Split::Validation, config.validation_fraction);
+    if train_shards.is_empty() {
+        return Err(TrainError::Config("no training shards in the given datasets".into()));
+    }
+    B::seed(device, config.seed);
+
+    let resumed = if config.resume { resume_state::<B>(config, device)? } else { None };
+    let TrainState { mut model, mut optimizer, norm, mut step } = match resumed {
+        Some(state) => state,
+        None => TrainState {
+            model: config.model.init::<B>(device),
+            optimizer: AdamConfig::new().init(),
+            norm: fit_normalization(&train_shards, config.seed)?,
+            step: 0,
+        },
+    };
+    let _ = events.send(TrainEvent::Started {
+        step,
+        steps: config.steps,
+        train_shards: train_shards.len(),
+        validation_shards: val_shards.len(),
+    });
+
+    let loader_config =
+        LoaderConfig { batch_samples: config.batch_samples, seed: config.seed, ..LoaderConfig::default() };
+    let started = Instant::now();
+    let mut samples = 0usize;
+    let mut epoch = 0;
+    let mut stopped = false;
+    'epochs: while step < config.steps {
+        let mut any = false;
+        for batch in Loader::new(train_shards.clone(), &loader_config, epoch) {
+            if step >= config.steps {
+                break 'epochs;
+            }
+            if stop.load(Ordering::Relaxed) {
+                stopped = true;
+                break 'epochs;
+            }
+            let batch = batch?;
+            any = true;
+            let inputs = GraphInputs::<B>::new(&batch, &norm, device);
+            let loss = training_loss(&model, &inputs, config.l2);
+            let loss_value: f64 = loss.clone().into_scalar().elem();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(config.learning_rate, model, grads);
+            step += 1;
+            samples += batch.samples;
+            let elapsed_s = started.elapsed().as_secs_f64();
+            let _ = events.send(TrainEvent::Step {
+                step,
+                loss: loss_value,
+                samples_per_s: samples as f64 / elapsed_s,
+                elapsed_s,
+            });
+            if step % config.eval_every == 0 {
+                checkpoint_and_eval(config, &model, &optimizer, &norm, step, &val_shards, events)?;
+            }
+        }
+        if !any {
+            return Err(TrainError::Config("the training shards hold no usable samples".into()));
+        }
+        epoch += 1;
+    }
+    if step % config.eval_every != 0 {
+        checkpoint_and_eval(config, &model, &optimizer, &norm, step, &val_shards, events)?;
+    }
+    let _ = events.send(TrainEvent::Finished { step, stopped });
+    Ok(())
+}
+
+/// Weighted MSE over the three normalised targets (delay counts most) plus L2 on the readout.
+pub fn training_loss<B: AutodiffBackend>(
+    model: &RouteNet<B>,
+    inputs: &GraphInputs<B>,
+    l2: f64,
+) -> Tensor<B, 1> {
+    let device = inputs.targets.device();
+    let weights = Tensor::<B, 2>::from_data(TensorData::new(vec![1.0f32, 0.1, 0.1], [1, 3]), &device);
+    let err = model.forward(inputs) - inputs.targets.clone();
+    let mse = (err.powf_scalar(2.0) * weights).sum_dim(1).mean();
+    mse + model.readout_l2() * l2
+}
+
+type Adam<B> = burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, RouteNet<B>, B>;
+
+/// Everything that continues from one step to the next.
+struct TrainState<B: AutodiffBackend> {
+    model: RouteNet<B>,
+    optimizer: Adam<B>,
+    norm: Normalization,
+    step: u64,
+}
+
+fn resume_state<B: AutodiffBackend>(
+    config: &TrainConfig,
+    device: &B::Device,
+) -> Result<Option<TrainState<B>>, TrainError> {
+    let (dir, meta) = match checkpoint::latest(&config.out) {
+        Ok(found) => found,
+        Err(CheckpointError::Missing(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if meta.config != config.model {
+        return Err(TrainError::Config(format!(
+            "{}: the checkpoint's model sizes differ from the requested ones",
+            dir.display()
+        )));
+    }
+    let (model, _) = checkpoint::load_model::<B>(&config.out, device)?;
+    let bytes = checkpoint::read_file(&dir, &meta, OPTIMIZER_FILE)?;
+    let record = checkpoint::decode::<B, _>(bytes, device, &dir.join(OPTIMIZER_FILE))?;
+    let optimizer: Adam<B> = AdamConfig::new().init();
+    Ok(Some(TrainState {
+        model,
+        optimizer: optimizer.load_record(record),
+        norm: meta.normalization,
+        step: meta.step,
+    }))
+}
+
+fn fit_normalization(train_shards: &[PathBuf], seed: u64) -> Result<Normalization, TrainError> {
+    let config = LoaderConfig { batch_samples: 32, seed, shuffle: true, ..LoaderConfig::default() };
+    let mut batches = Vec::new();
+    let mut count = 0;
+    for batch in Loader::new(train_shards.to_vec(), &config, u64::MAX) {
+        let batch = batch?;
+        count += batch.samples;
+        batches.push(batch);
+        if count >= NORMALIZATION_SAMPLES {
+            break;
+        }
+    }
+    Ok(Normalization::fit(&batches))
+}
+
+fn checkpoint_and_eval<B: AutodiffBackend>(
+    config: &TrainConfig,
+    model: &RouteNet<B>,
+    optimizer: &Adam<B>,
+    norm: &Normalization,
+    step: u64,
+    val_shards: &[PathBuf],
+    events: &Sender<TrainEvent>,
+) -> Result<(), TrainError> {
+    let meta = Checkpoint {
+        format: checkpoint::FORMAT.to_owned(),
+        step,
+        config: config.model,
+        normalization: *norm,
+        optimizer: serde_json::json!({"name": "adam", "learning_rate": config.learning_rate}),
+        training: serde_json::to_value(config).expect("config serialises"),
+        files: Default::default(),
+    };
+    let files = [
+        (MODEL_FILE, checkpoint::encode::<B, _>(model.clone().into_record())),
+        (OPTIMIZER_FILE, checkpoint::encode::<B, _>(optimizer.to_record())),
+    ];
+    let dir = checkpoint::save(&config.out, &meta, &files)?;
+    let _ = events.send(TrainEvent::Checkpoint { step, dir });
+    if !val_shards.is_empty() {
+        let valid = model.valid();
+        let metrics = evaluate(&valid, norm, val_shards, config.batch_samples, &valid_device(model))?;
+        let _ = events.send(TrainEvent::Eval { step, metrics });
+    }
+    Ok(())
+}
+
+fn valid_device<B: AutodiffBackend>(model: &RouteNet<B>) -> Device<B::InnerBackend> {
+    model.valid().devices().into_iter().next().unwrap_or_default()
+}
+
+/// Evaluates a model (no autodiff) on shards.
+pub fn evaluate<B: Backend>(
+    model: &RouteNet<B>,
+    norm: &Normalization,
+    shards: &[PathBuf],
+    batch_samples: usize,
+    device: &B::Device,
+) -> Result<EvalMetrics, ShardError> {
+    let started = Instant::now();
+    let config =
+        LoaderConfig { batch_samples: batch_samples.max(1), shuffle: false, ..LoaderConfig::default() };
+    let mut overall = MetricsAccumulator::default();
+    let mut per_topology = std::collections::BTreeMap::<String, MetricsAccumulator>::new();
+    for batch in Loader::new(shards.to_vec(), &config, 0) {
+        let batch = batch?;
+        let outputs = run(model, norm, &batch, device);
+        for p in 0..batch.n_paths() {
+            let out = [outputs[3 * p], outputs[3 * p + 1], outputs[3 * p + 2]];
+            let (pred, _, _) = norm.denormalise(out);
+            let truth = batch.delay_s[p] as f64;
+            let target_norm = norm.log_delay.apply(truth.ln());
+            let topology = &batch.topologies[batch.path_sample[p] as usize];
+            overall.add(out[0] as f64, target_norm, pred, truth);
+            per_topology.entry(topology.clone()).or_default().add(out[0] as f64, target_norm, pred, truth);
+        }
+    }
+    Ok(EvalMetrics {
+        overall: overall.finish(),
+        per_topology: per_topology.into_iter().map(|(k, v)| (k, v.finish())).collect(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Raw normalised outputs `[paths × 3]` of a model on a batch.
+fn run<B: Backend>(
+    model: &RouteNet<B>,
+    norm: &Normalization,
+    batch: &GraphBatch,
+    device: &B::Device,
+) -> Vec<f32> {
+    let inputs = GraphInputs::<B>::new(batch, norm, device);
+    model.forward(&inputs).into_data().convert::<f32>().into_vec().expect("f32 outputs")
+}
+
+/// Per-flow (delay s, jitter s², loss ratio) predictions for one sample, in its flow order.
+pub fn predict<B: Backend>(
+    model: &RouteNet<B>,
+    norm: &Normalization,
+    record: &Record,
+    device: &B::Device,
+) -> Vec<(f64, f64, f64)> {
+    let batch = GraphBatch::from_records([record]);
+    if batch.n_paths() == 0 {
+        return Vec::new();
+    }
+    let outputs = run(model, norm, &batch, device);
+    outputs.chunks_exact(3).map(|o| norm.denormalise([o[0], o[1], o[2]])).collect()
+}

@@ -1,0 +1,146 @@
+//! Datasets end to end: generation, resume, shard damage, dataset info, and the loader.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use pathcast::data::loader::split_shards;
+use pathcast::data::stats::dataset_info;
+use pathcast::data::{CorruptPolicy, Dataset, GenerateRequest, Loader, LoaderConfig, Split, generate};
+use pathcast::net::builtin;
+use pathcast::sim::GeneratorConfig;
+
+fn request(dir: &Path, samples: u64) -> GenerateRequest {
+    request_seeded(dir, samples, 1)
+}
+
+fn request_seeded(dir: &Path, samples: u64, seed: u64) -> GenerateRequest {
+    GenerateRequest {
+        dir: dir.to_owned(),
+        name: "gbn".into(),
+        topology: builtin::load("gbn").unwrap().topology,
+        generator: GeneratorConfig { seed, packets_per_flow: 40, ..GeneratorConfig::default() },
+        samples,
+        shard_size: 4,
+    }
+}
+
+fn make(dir: &Path, samples: u64) -> Dataset {
+    make_seeded(dir, samples, 1)
+}
+
+fn make_seeded(dir: &Path, samples: u64, seed: u64) -> Dataset {
+    let outcome = generate(&request_seeded(dir, samples, seed), &AtomicBool::new(false), &|_| {}).unwrap();
+    assert!(!outcome.interrupted);
+    Dataset::open(dir).unwrap()
+}
+
+#[test]
+fn generation_is_sharded_resumable_and_deterministic() {
+    let a = tempfile::tempdir().unwrap();
+    let first = make(a.path(), 6);
+    assert_eq!(first.manifest.shards.len(), 2);
+    assert_eq!(first.manifest.samples(), 6);
+
+    // Asking for more resumes: finished shards are kept, the rest generated.
+    let grown = generate(&request(a.path(), 10), &AtomicBool::new(false), &|_| {}).unwrap();
+    assert_eq!(grown.resumed_shards, 1, "the 2-sample shard is regenerated as part of a full one");
+    assert_eq!(grown.manifest.samples(), 10);
+
+    // The same samples come out of a fresh directory.
+    let b = tempfile::tempdir().unwrap();
+    let direct = make(b.path(), 10);
+    assert_eq!(Dataset::open(a.path()).unwrap().read_all().unwrap(), direct.read_all().unwrap());
+
+    // Other parameters in the same directory are refused.
+    let mut other = request(a.path(), 10);
+    other.generator.seed = 99;
+    let err = generate(&other, &AtomicBool::new(false), &|_| {}).unwrap_err();
+    assert!(err.to_string().contains("other parameters"), "{err}");
+}
+
+#[test]
+fn a_raised_stop_flag_keeps_only_finished_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = generate(&request(dir.path(), 8), &AtomicBool::new(true), &|_| {}).unwrap();
+    assert!(outcome.interrupted);
+    assert_eq!(Dataset::open(dir.path()).unwrap().manifest.shards.len(), 0);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "manifest and topology only");
+}
+
+#[test]
+fn dataset_info_counts_what_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = make(dir.path(), 5);
+    let info = dataset_info(&d).unwrap();
+    assert_eq!(info.samples, 5);
+    assert_eq!(info.flows, 5 * 17 * 16);
+    assert_eq!(info.topologies.get("gbn"), Some(&5));
+    assert!(info.delay_s.min > 0.0 && info.delay_s.mean < info.delay_s.max);
+    assert!(info.peak_utilisation.max <= 1.0);
+}
+
+#[test]
+fn a_truncated_shard_is_reported_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = make(dir.path(), 8);
+    let victim = d.shard_paths()[1].clone();
+    let bytes = std::fs::read(&victim).unwrap();
+    std::fs::write(&victim, &bytes[..bytes.len() / 2]).unwrap();
+
+    let err = dataset_info(&d).unwrap_err().to_string();
+    assert!(err.contains("shard-00001.pcs") && err.contains("truncated"), "{err}");
+
+    let config = LoaderConfig { batch_samples: 2, ..LoaderConfig::default() };
+    let results: Vec<_> = Loader::new(d.shard_paths(), &config, 0).collect();
+    let failure = results.iter().find_map(|r| r.as_ref().err()).expect("the loader reports the damage");
+    assert!(failure.to_string().contains("shard-00001.pcs"));
+
+    let skip = LoaderConfig { on_corrupt: CorruptPolicy::Skip, ..config };
+    let mut loader = Loader::new(d.shard_paths(), &skip, 0);
+    let samples: usize = loader.by_ref().map(|b| b.unwrap().samples).sum();
+    assert_eq!(samples, 4);
+    assert_eq!(loader.skipped().len(), 1);
+}
+
+#[test]
+fn the_loader_delivers_every_sample_once_as_disjoint_graphs() {
+    let (x, y) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let datasets = [make_seeded(x.path(), 9, 1), make_seeded(y.path(), 7, 2)];
+    let all = split_shards(&datasets, Split::All, 0.25);
+    let config =
+        LoaderConfig { batch_samples: 3, decode_threads: 3, prefetch_batches: 2, ..LoaderConfig::default() };
+    let mut seen = HashSet::new();
+    let mut batches = 0;
+    for batch in Loader::new(all, &config, 1) {
+        let b = batch.unwrap();
+        batches += 1;
+        assert!(b.samples <= 3);
+        assert_eq!(b.n_paths(), b.samples * 17 * 16);
+        assert_eq!(b.n_links(), b.samples * 2 * 26);
+        for p in 0..b.n_paths() {
+            // Every path stays inside its own sample's block of links.
+            let sample = b.path_sample[p] as usize;
+            assert!(b.path(p).iter().all(|&l| (l as usize) / 52 == sample));
+            seen.insert((b.path_sample[p], b.delay_s[p].to_bits(), b.path_rate_bps[p].to_bits()));
+        }
+    }
+    assert_eq!(batches, (16usize).div_ceil(3));
+    assert_eq!(seen.len(), 16 * 17 * 16, "no path delivered twice");
+
+    // Split by shard: 3 + 2 shards; one of each directory goes to validation.
+    let train = split_shards(&datasets, Split::Train, 0.25);
+    let val = split_shards(&datasets, Split::Validation, 0.25);
+    assert_eq!((train.len(), val.len()), (3, 2));
+    assert!(train.iter().all(|t| !val.contains(t)));
+}
+
+#[test]
+fn dropping_a_loader_midway_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = make(dir.path(), 12);
+    let config = LoaderConfig { batch_samples: 1, prefetch_batches: 1, ..LoaderConfig::default() };
+    let mut loader = Loader::new(d.shard_paths(), &config, 0);
+    assert!(loader.next().unwrap().is_ok());
+    drop(loader);
+}
