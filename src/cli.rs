@@ -13,6 +13,8 @@ use crate::net::files::{load_scenario, load_topology, save};
 use crate::net::routing::{self, Metric};
 use crate::net::{PacketSizes, Scenario, TrafficSpec};
 use crate::sim::{self, GeneratorConfig, SimConfig};
+use crate::train::devices::Devices;
+use crate::train::trainer::OptimizerKind;
 use crate::train::{TrainConfig, TrainEvent};
 
 /// What-if per-path delay prediction for network planners.
@@ -69,6 +71,20 @@ pub struct TrainArgs {
     /// Continue from the newest checkpoint in --out.
     #[arg(long)]
     resume: bool,
+    /// Model replicas: cpu:N, or wgpu:0,wgpu:1, or cuda:0,cuda:1.
+    #[arg(long, default_value = "cpu:1")]
+    devices: Devices,
+    #[arg(long, value_enum, default_value = "adam")]
+    optimizer: OptimizerKind,
+    /// Linear learning-rate warm-up steps.
+    #[arg(long, default_value_t = 0)]
+    warmup: u64,
+    /// Cosine learning-rate decay to a tenth at the last step.
+    #[arg(long)]
+    decay: bool,
+    /// Clip gradients to this global L2 norm.
+    #[arg(long)]
+    clip: Option<f64>,
     /// Also write every training event as a JSON line to this file.
     #[arg(long)]
     json_log: Option<PathBuf>,
@@ -478,6 +494,11 @@ fn train(args: TrainArgs) -> Result<()> {
         seed: args.seed,
         learning_rate: args.lr,
         resume: args.resume,
+        devices: args.devices,
+        optimizer: args.optimizer,
+        warmup_steps: args.warmup,
+        decay: args.decay,
+        clip_norm: args.clip,
         ..TrainConfig::default()
     };
     let mut log = match &args.json_log {

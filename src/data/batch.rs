@@ -21,12 +21,21 @@ pub struct GraphBatch {
     pub path_sample: Vec<u32>,
     /// Topology name of each sample.
     pub topologies: Vec<String>,
+    /// Sample `s` owns links `link_offsets[s]..link_offsets[s + 1]` and paths
+    /// `sample_path_offsets[s]..sample_path_offsets[s + 1]`.
+    pub link_offsets: Vec<u32>,
+    pub sample_path_offsets: Vec<u32>,
 }
 
 impl GraphBatch {
     /// Joins records into one disjoint graph.
     pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
-        let mut b = GraphBatch { path_offsets: vec![0], ..GraphBatch::default() };
+        let mut b = GraphBatch {
+            path_offsets: vec![0],
+            link_offsets: vec![0],
+            sample_path_offsets: vec![0],
+            ..GraphBatch::default()
+        };
         for r in records {
             let link_base = b.link_capacity_bps.len() as u32;
             b.link_capacity_bps.extend(r.links.iter().map(|l| l.capacity_bps));
@@ -42,8 +51,61 @@ impl GraphBatch {
             }
             b.topologies.push(r.topology.clone());
             b.samples += 1;
+            b.link_offsets.push(b.link_capacity_bps.len() as u32);
+            b.sample_path_offsets.push(b.path_rate_bps.len() as u32);
         }
         b
+    }
+
+    /// The batch made of the given samples only (in the given order), indices rebased.
+    pub fn subset(&self, samples: &[usize]) -> GraphBatch {
+        let mut b = GraphBatch {
+            path_offsets: vec![0],
+            link_offsets: vec![0],
+            sample_path_offsets: vec![0],
+            ..GraphBatch::default()
+        };
+        for &s in samples {
+            let links = self.link_offsets[s] as usize..self.link_offsets[s + 1] as usize;
+            let shift = links.start as u32;
+            let base = b.link_capacity_bps.len() as u32;
+            b.link_capacity_bps.extend_from_slice(&self.link_capacity_bps[links.clone()]);
+            b.link_queue_packets.extend_from_slice(&self.link_queue_packets[links]);
+            let paths = self.sample_path_offsets[s] as usize..self.sample_path_offsets[s + 1] as usize;
+            for p in paths.clone() {
+                b.path_links.extend(self.path(p).iter().map(|l| l - shift + base));
+                b.path_offsets.push(b.path_links.len() as u32);
+                b.path_sample.push(b.samples as u32);
+            }
+            b.path_rate_bps.extend_from_slice(&self.path_rate_bps[paths.clone()]);
+            b.delay_s.extend_from_slice(&self.delay_s[paths.clone()]);
+            b.jitter_s2.extend_from_slice(&self.jitter_s2[paths.clone()]);
+            b.loss.extend_from_slice(&self.loss[paths]);
+            b.topologies.push(self.topologies[s].clone());
+            b.samples += 1;
+            b.link_offsets.push(b.link_capacity_bps.len() as u32);
+            b.sample_path_offsets.push(b.path_rate_bps.len() as u32);
+        }
+        b
+    }
+
+    /// Splits the samples into `n` groups with path counts as equal as possible (largest first,
+    /// each to the lightest group; deterministic). Groups may be empty when `n` exceeds the samples.
+    pub fn balanced_groups(&self, n: usize) -> Vec<Vec<usize>> {
+        let mut order: Vec<usize> = (0..self.samples).collect();
+        let paths = |s: usize| self.sample_path_offsets[s + 1] - self.sample_path_offsets[s];
+        order.sort_by_key(|&s| (std::cmp::Reverse(paths(s)), s));
+        let mut groups = vec![Vec::new(); n.max(1)];
+        let mut load = vec![0u32; n.max(1)];
+        for s in order {
+            let lightest = (0..load.len()).min_by_key(|&g| (load[g], g)).expect("at least one group");
+            groups[lightest].push(s);
+            load[lightest] += paths(s);
+        }
+        for g in &mut groups {
+            g.sort_unstable();
+        }
+        groups
     }
 
     /// Number of paths (flows).

@@ -1,6 +1,9 @@
 //! Training: the loop on a worker thread, evaluation, prediction, and the events it reports.
 
+pub mod devices;
+pub mod lamb;
 pub mod metrics;
+pub mod parallel;
 pub mod trainer;
 
 pub use metrics::{EvalMetrics, Metrics};

@@ -1,24 +1,28 @@
 //! The training loop: one device, Adam, L2 on the readout, evaluation and checkpoints every K steps.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
 use burn::module::AutodiffModule;
+use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use serde::{Deserialize, Serialize};
 
+use super::devices::Devices;
+use super::lamb::{Lamb, LambConfig};
 use super::metrics::{EvalMetrics, MetricsAccumulator};
+use super::parallel::DataParallel;
 use crate::data::loader::split_shards;
 use crate::data::shard::ShardError;
 use crate::data::{Dataset, DatasetError, GraphBatch, Loader, LoaderConfig, Record, Split};
 use crate::model::checkpoint::{self, CheckpointError, MODEL_FILE, OPTIMIZER_FILE};
-use crate::model::{Checkpoint, GraphInputs, Normalization, RouteNet, RouteNetConfig, TrainBackend};
+use crate::model::{Checkpoint, GraphInputs, Normalization, RouteNet, RouteNetConfig};
 
 /// Everything a training run needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +43,25 @@ pub struct TrainConfig {
     pub model: RouteNetConfig,
     /// Continue from the newest checkpoint in `out` if there is one.
     pub resume: bool,
+    /// Replicas for synchronous data-parallel training.
+    pub devices: Devices,
+    pub optimizer: OptimizerKind,
+    /// Linear learning-rate warm-up over this many steps (0: none).
+    pub warmup_steps: u64,
+    /// Cosine decay of the learning rate to a tenth of it at `steps`.
+    pub decay: bool,
+    /// Scale gradients down to this global L2 norm when above it.
+    pub clip_norm: Option<f64>,
+}
+
+/// The optimizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    #[default]
+    Adam,
+    /// Layer-wise adaptive moments (one trust ratio per parameter tensor).
+    Lamb,
 }
 
 impl Default for TrainConfig {
@@ -55,6 +78,11 @@ impl Default for TrainConfig {
             validation_fraction: 0.2,
             model: RouteNetConfig::default(),
             resume: false,
+            devices: Devices::default(),
+            optimizer: OptimizerKind::Adam,
+            warmup_steps: 0,
+            decay: false,
+            clip_norm: None,
         }
     }
 }
@@ -81,6 +109,8 @@ pub enum TrainError {
     Checkpoint(#[from] CheckpointError),
     #[error("{0}")]
     Config(String),
+    #[error("{0}")]
+    Worker(String),
 }
 
 /// A training run on its own thread.
@@ -114,9 +144,84 @@ pub fn spawn(config: TrainConfig) -> TrainHandle {
     let flag = stop.clone();
     let thread = std::thread::Builder::new()
         .name("pathcast-train".into())
-        .spawn(move || train::<TrainBackend>(&config, &Default::default(), &tx, &flag))
+        .spawn(move || train_on_devices(&config, &tx, &flag))
         .expect("spawn the training thread");
     TrainHandle { events, stop, thread }
+}
+
+/// Picks the backend for `config.devices` and trains.
+pub fn train_on_devices(
+    config: &TrainConfig,
+    events: &Sender<TrainEvent>,
+    stop: &AtomicBool,
+) -> Result<(), TrainError> {
+    match &config.devices {
+        Devices::Cpu(n) => {
+            #[cfg(feature = "cpu")]
+            {
+                let devices = vec![Default::default(); *n];
+                train::<burn::backend::Autodiff<burn::backend::Flex>>(config, &devices, events, stop)
+            }
+            #[cfg(not(feature = "cpu"))]
+            {
+                let _ = n;
+                Err(missing(config, "cpu"))
+            }
+        }
+        Devices::Wgpu(ids) => {
+            #[cfg(feature = "wgpu")]
+            {
+                let devices: Vec<_> =
+                    ids.iter().map(|&i| burn::backend::wgpu::WgpuDevice::DiscreteGpu(i)).collect();
+                train::<burn::backend::Autodiff<burn::backend::Wgpu>>(config, &devices, events, stop)
+            }
+            #[cfg(not(feature = "wgpu"))]
+            {
+                let _ = ids;
+                Err(missing(config, "wgpu"))
+            }
+        }
+        Devices::Cuda(ids) => {
+            #[cfg(feature = "cuda")]
+            {
+                if !std::path::Path::new("/proc/driver/nvidia/version").exists() {
+                    return Err(TrainError::Config(format!(
+                        "devices {}: no NVIDIA driver is loaded on this machine (/proc/driver/nvidia/version is missing)",
+                        config.devices
+                    )));
+                }
+                let devices: Vec<_> =
+                    ids.iter().map(|&index| burn::backend::cuda::CudaDevice { index }).collect();
+                train::<burn::backend::Autodiff<burn::backend::Cuda>>(config, &devices, events, stop)
+            }
+            #[cfg(not(feature = "cuda"))]
+            {
+                let _ = ids;
+                Err(missing(config, "cuda"))
+            }
+        }
+    }
+}
+
+#[cfg(not(all(feature = "cpu", feature = "wgpu", feature = "cuda")))]
+fn missing(config: &TrainConfig, feature: &str) -> TrainError {
+    TrainError::Config(format!(
+        "devices {}: this build has no {feature} support (rebuild with --features {feature})",
+        config.devices
+    ))
+}
+
+/// The learning rate at a step: linear warm-up, then optional cosine decay to a tenth.
+pub fn learning_rate(config: &TrainConfig, step: u64) -> f64 {
+    let base = config.learning_rate;
+    if step < config.warmup_steps {
+        return base * (step + 1) as f64 / config.warmup_steps as f64;
+    }
+    if !config.decay || config.steps <= config.warmup_steps {
+        return base;
+    }
+    let progress = (step - config.warmup_steps) as f64 / (config.steps - config.warmup_steps) as f64;
+    base * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos()))
 }
 
 /// Statistics are fitted on at most this many training samples.
@@ -125,13 +230,15 @@ const NORMALIZATION_SAMPLES: usize = 512;
 /// Runs training to `config.steps` on `device`, reporting over `events`.
 pub fn train<B: AutodiffBackend>(
     config: &TrainConfig,
-    device: &B::Device,
+    devices: &[B::Device],
     events: &Sender<TrainEvent>,
     stop: &AtomicBool,
 ) -> Result<(), TrainError> {
     if config.batch_samples == 0 || config.eval_every == 0 {
         return Err(TrainError::Config("batch size and evaluation interval must be at least 1".into()));
     }
+    let device = devices.first().ok_or_else(|| TrainError::Config("no devices to train on".into()))?;
+    let parallel = DataParallel::<B> { devices: devices.to_vec() };
     let datasets = config.data.iter().map(|d| Dataset::open(d)).collect::<Result<Vec<_>, _>>()?;
     let train_shards = split_shards(&datasets, Split::Train, config.validation_fraction);
     let val_shards = split_shards(&datasets, Split::Validation, config.validation_fraction);
@@ -145,7 +252,7 @@ pub fn train<B: AutodiffBackend>(
         Some(state) => state,
         None => TrainState {
             model: config.model.init::<B>(device),
-            optimizer: AdamConfig::new().init(),
+            optimizer: Optim::new(config.optimizer),
             norm: fit_normalization(&train_shards, config.seed)?,
             step: 0,
         },
@@ -175,11 +282,9 @@ pub fn train<B: AutodiffBackend>(
             }
             let batch = batch?;
             any = true;
-            let inputs = GraphInputs::<B>::new(&batch, &norm, device);
-            let loss = training_loss(&model, &inputs, config.l2);
-            let loss_value: f64 = loss.clone().into_scalar().elem();
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(config.learning_rate, model, grads);
+            let grads = parallel.gradients(&model, &batch, &norm, config.l2, config.clip_norm)?;
+            let loss_value = grads.loss;
+            model = optimizer.step(learning_rate(config, step), model, grads.grads);
             step += 1;
             samples += batch.samples;
             let elapsed_s = started.elapsed().as_secs_f64();
@@ -190,7 +295,7 @@ pub fn train<B: AutodiffBackend>(
                 elapsed_s,
             });
             if step % config.eval_every == 0 {
-                checkpoint_and_eval(config, &model, &optimizer, &norm, step, &val_shards, events)?;
+                checkpoint_and_eval(config, device, &model, &optimizer, &norm, step, &val_shards, events)?;
             }
         }
         if !any {
@@ -199,7 +304,7 @@ pub fn train<B: AutodiffBackend>(
         epoch += 1;
     }
     if step % config.eval_every != 0 {
-        checkpoint_and_eval(config, &model, &optimizer, &norm, step, &val_shards, events)?;
+        checkpoint_and_eval(config, device, &model, &optimizer, &norm, step, &val_shards, events)?;
     }
     let _ = events.send(TrainEvent::Finished { step, stopped });
     Ok(())
@@ -218,12 +323,46 @@ pub fn training_loss<B: AutodiffBackend>(
     mse + model.readout_l2() * l2
 }
 
-type Adam<B> = burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, RouteNet<B>, B>;
+/// The optimizer chosen at run time, with its state.
+enum Optim<B: AutodiffBackend> {
+    Adam(OptimizerAdaptor<burn::optim::Adam, RouteNet<B>, B>),
+    Lamb(OptimizerAdaptor<Lamb, RouteNet<B>, B>),
+}
+
+impl<B: AutodiffBackend> Optim<B> {
+    fn new(kind: OptimizerKind) -> Self {
+        match kind {
+            OptimizerKind::Adam => Optim::Adam(AdamConfig::new().init()),
+            OptimizerKind::Lamb => Optim::Lamb(LambConfig::default().init()),
+        }
+    }
+
+    fn step(&mut self, lr: f64, model: RouteNet<B>, grads: GradientsParams) -> RouteNet<B> {
+        match self {
+            Optim::Adam(o) => o.step(lr, model, grads),
+            Optim::Lamb(o) => o.step(lr, model, grads),
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        match self {
+            Optim::Adam(o) => checkpoint::encode::<B, _>(o.to_record()),
+            Optim::Lamb(o) => checkpoint::encode::<B, _>(o.to_record()),
+        }
+    }
+
+    fn load(self, bytes: Vec<u8>, device: &B::Device, path: &Path) -> Result<Self, CheckpointError> {
+        Ok(match self {
+            Optim::Adam(o) => Optim::Adam(o.load_record(checkpoint::decode::<B, _>(bytes, device, path)?)),
+            Optim::Lamb(o) => Optim::Lamb(o.load_record(checkpoint::decode::<B, _>(bytes, device, path)?)),
+        })
+    }
+}
 
 /// Everything that continues from one step to the next.
 struct TrainState<B: AutodiffBackend> {
     model: RouteNet<B>,
-    optimizer: Adam<B>,
+    optimizer: Optim<B>,
     norm: Normalization,
     step: u64,
 }
@@ -243,16 +382,17 @@ fn resume_state<B: AutodiffBackend>(
             dir.display()
         )));
     }
+    if meta.optimizer["name"] != serde_json::json!(config.optimizer) {
+        return Err(TrainError::Config(format!(
+            "{}: the checkpoint was trained with {}",
+            dir.display(),
+            meta.optimizer["name"]
+        )));
+    }
     let (model, _) = checkpoint::load_model::<B>(&config.out, device)?;
     let bytes = checkpoint::read_file(&dir, &meta, OPTIMIZER_FILE)?;
-    let record = checkpoint::decode::<B, _>(bytes, device, &dir.join(OPTIMIZER_FILE))?;
-    let optimizer: Adam<B> = AdamConfig::new().init();
-    Ok(Some(TrainState {
-        model,
-        optimizer: optimizer.load_record(record),
-        norm: meta.normalization,
-        step: meta.step,
-    }))
+    let optimizer = Optim::new(config.optimizer).load(bytes, device, &dir.join(OPTIMIZER_FILE))?;
+    Ok(Some(TrainState { model, optimizer, norm: meta.normalization, step: meta.step }))
 }
 
 fn fit_normalization(train_shards: &[PathBuf], seed: u64) -> Result<Normalization, TrainError> {
@@ -270,10 +410,12 @@ fn fit_normalization(train_shards: &[PathBuf], seed: u64) -> Result<Normalizatio
     Ok(Normalization::fit(&batches))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn checkpoint_and_eval<B: AutodiffBackend>(
     config: &TrainConfig,
+    device: &B::Device,
     model: &RouteNet<B>,
-    optimizer: &Adam<B>,
+    optimizer: &Optim<B>,
     norm: &Normalization,
     step: u64,
     val_shards: &[PathBuf],
@@ -284,26 +426,22 @@ fn checkpoint_and_eval<B: AutodiffBackend>(
         step,
         config: config.model,
         normalization: *norm,
-        optimizer: serde_json::json!({"name": "adam", "learning_rate": config.learning_rate}),
+        optimizer: serde_json::json!({"name": config.optimizer, "learning_rate": config.learning_rate}),
         training: serde_json::to_value(config).expect("config serialises"),
         files: Default::default(),
     };
     let files = [
         (MODEL_FILE, checkpoint::encode::<B, _>(model.clone().into_record())),
-        (OPTIMIZER_FILE, checkpoint::encode::<B, _>(optimizer.to_record())),
+        (OPTIMIZER_FILE, optimizer.encode()),
     ];
     let dir = checkpoint::save(&config.out, &meta, &files)?;
     let _ = events.send(TrainEvent::Checkpoint { step, dir });
     if !val_shards.is_empty() {
         let valid = model.valid();
-        let metrics = evaluate(&valid, norm, val_shards, config.batch_samples, &valid_device(model))?;
+        let metrics = evaluate(&valid, norm, val_shards, config.batch_samples, device)?;
         let _ = events.send(TrainEvent::Eval { step, metrics });
     }
     Ok(())
-}
-
-fn valid_device<B: AutodiffBackend>(model: &RouteNet<B>) -> Device<B::InnerBackend> {
-    model.valid().devices().into_iter().next().unwrap_or_default()
 }
 
 /// Evaluates a model (no autodiff) on shards.

@@ -1,0 +1,137 @@
+//! Synchronous data parallelism: one model replica per device, each on its own thread, gradients
+//! summed exactly in a fixed replica order on the main device, then one optimizer step.
+
+use burn::module::{ModuleVisitor, Param};
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+
+use super::trainer::{TrainError, training_loss};
+use crate::data::GraphBatch;
+use crate::model::{GraphInputs, Normalization, RouteNet};
+
+/// The devices a step runs on; the first is the main device that holds the model and optimizer.
+#[derive(Debug, Clone)]
+pub struct DataParallel<B: AutodiffBackend> {
+    pub devices: Vec<B::Device>,
+}
+
+/// The averaged gradients of one global batch.
+pub struct StepGradients {
+    pub grads: GradientsParams,
+    /// The merged-batch loss (share-weighted sum of the replicas' losses).
+    pub loss: f64,
+    /// Global L2 norm of the gradients before clipping.
+    pub norm: f64,
+}
+
+impl<B: AutodiffBackend> DataParallel<B> {
+    /// Gradients of the whole batch: shards balanced by path count, one per device, each replica's
+    /// loss weighted by its share of the batch's paths so that the sum equals the merged-batch
+    /// gradient. Gradients with a global norm above `clip` are scaled down to it.
+    pub fn gradients(
+        &self,
+        model: &RouteNet<B>,
+        batch: &GraphBatch,
+        norm: &Normalization,
+        l2: f64,
+        clip: Option<f64>,
+    ) -> Result<StepGradients, TrainError> {
+        let groups = batch.balanced_groups(self.devices.len());
+        let total_paths = batch.n_paths() as f64;
+        let jobs: Vec<(usize, GraphBatch)> = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| !g.is_empty())
+            .map(|(i, g)| (i, batch.subset(g)))
+            .collect();
+        let results: Vec<Result<(GradientsParams, f64), TrainError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .iter()
+                .map(|(i, shard)| {
+                    let device = self.devices[*i].clone();
+                    let replica = model.clone().fork(&device);
+                    let share = shard.n_paths() as f64 / total_paths;
+                    scope.spawn(move || {
+                        let inputs = GraphInputs::<B>::new(shard, norm, &device);
+                        let loss = training_loss(&replica, &inputs, l2).mul_scalar(share);
+                        let value: f64 = loss.clone().into_scalar().elem();
+                        (GradientsParams::from_grads(loss.backward(), &replica), value)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(&jobs)
+                .map(|(h, (i, _))| {
+                    h.join().map_err(|_| TrainError::Worker(format!("replica {i} failed during its step")))
+                })
+                .collect()
+        });
+        let mut replicas = Vec::with_capacity(results.len());
+        let mut loss = 0.0;
+        for r in results {
+            let (grads, value) = r?;
+            replicas.push(grads);
+            loss += value;
+        }
+        let mut sum = SumGradients::<B> {
+            replicas,
+            out: GradientsParams::new(),
+            device: self.devices[0].clone(),
+            sq_norm: 0.0,
+        };
+        model.visit(&mut sum);
+        let global_norm = sum.sq_norm.sqrt();
+        let mut grads = sum.out;
+        if let Some(max) = clip.filter(|&max| global_norm > max) {
+            let mut scale =
+                ScaleGradients::<B> { grads, factor: max / global_norm, _backend: Default::default() };
+            model.visit(&mut scale);
+            grads = scale.grads;
+        }
+        Ok(StepGradients { grads, loss, norm: global_norm })
+    }
+}
+
+/// Sums each parameter's gradient over the replicas, in replica order, on the main device.
+struct SumGradients<B: AutodiffBackend> {
+    replicas: Vec<GradientsParams>,
+    out: GradientsParams,
+    device: B::Device,
+    sq_norm: f64,
+}
+
+impl<B: AutodiffBackend> ModuleVisitor<B> for SumGradients<B> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        let mut total: Option<Tensor<B::InnerBackend, D>> = None;
+        for replica in &mut self.replicas {
+            if let Some(g) = replica.remove::<B::InnerBackend, D>(param.id) {
+                let g = g.to_device(&self.device);
+                total = Some(match total {
+                    Some(t) => t + g,
+                    None => g,
+                });
+            }
+        }
+        if let Some(t) = total {
+            self.sq_norm += t.clone().powf_scalar(2.0).sum().into_scalar().elem::<f64>();
+            self.out.register::<B::InnerBackend, D>(param.id, t);
+        }
+    }
+}
+
+/// Multiplies every gradient by a factor (global-norm clipping).
+struct ScaleGradients<B: AutodiffBackend> {
+    grads: GradientsParams,
+    factor: f64,
+    _backend: std::marker::PhantomData<B>,
+}
+
+impl<B: AutodiffBackend> ModuleVisitor<B> for ScaleGradients<B> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        if let Some(g) = self.grads.remove::<B::InnerBackend, D>(param.id) {
+            self.grads.register::<B::InnerBackend, D>(param.id, g.mul_scalar(self.factor));
+        }
+    }
+}
