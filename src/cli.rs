@@ -47,6 +47,38 @@ pub enum Command {
     Eval(EvalArgs),
     /// Predict per-flow delay, jitter and loss for a scenario.
     Predict(PredictArgs),
+    /// Measurements that take minutes: the reference table.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Baseline (1 device, Adam) against the framework (N replicas, LAMB) on the same data and
+    /// steps; prints the reference poster's Table 1 as Markdown.
+    Train(BenchTrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchTrainArgs {
+    #[arg(long, value_delimiter = ',', required = true)]
+    data: Vec<PathBuf>,
+    /// Run directories go under here (baseline/ and framework/).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 1000)]
+    steps: u64,
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    #[arg(long, default_value_t = 100)]
+    eval_every: u64,
+    /// Replicas of the framework run, e.g. cpu:2 or cuda:0,cuda:1.
+    #[arg(long, default_value = "cpu:2")]
+    devices: Devices,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -250,6 +282,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Train(args) => train(args),
         Command::Eval(args) => eval(args),
         Command::Predict(args) => predict(args),
+        Command::Bench(BenchCommand::Train(args)) => bench_train(args),
     }
 }
 
@@ -570,7 +603,7 @@ fn predict(args: PredictArgs) -> Result<()> {
     let device = Default::default();
     let (model, meta) = match &args.model {
         Some(dir) => checkpoint::load_model::<DefaultBackend>(dir, &device)?,
-        None => anyhow::bail!("--model is required until a pretrained model ships"),
+        None => crate::model::pretrained::load::<DefaultBackend>(&device),
     };
     let scenario = load_scenario(&args.scenario)?;
     let record =
@@ -592,5 +625,35 @@ fn predict(args: PredictArgs) -> Result<()> {
             println!("{:>4} {:>4} {delay:>12.5} {jitter:>12.6} {:>7.2}%", f.src, f.dst, loss * 100.0);
         }
     }
+    Ok(())
+}
+
+fn bench_train(args: BenchTrainArgs) -> Result<()> {
+    let base = TrainConfig {
+        data: args.data,
+        steps: args.steps,
+        batch_samples: args.batch,
+        eval_every: args.eval_every,
+        seed: args.seed,
+        learning_rate: args.lr,
+        ..TrainConfig::default()
+    };
+    let baseline = TrainConfig { out: args.out.join("baseline"), ..base.clone() };
+    let framework = TrainConfig {
+        out: args.out.join("framework"),
+        devices: args.devices,
+        optimizer: OptimizerKind::Lamb,
+        learning_rate: args.lr * 10.0,
+        warmup_steps: (args.steps / 20).max(1),
+        decay: true,
+        clip_norm: Some(1.0),
+        ..base
+    };
+    let mut runs = Vec::new();
+    for (name, config) in [("RouteNet (baseline)", &baseline), ("pathcast framework", &framework)] {
+        eprintln!("training {name} on {} for {} steps…", config.devices, config.steps);
+        runs.push(crate::train::compare::run(name, config)?);
+    }
+    println!("{}", crate::train::compare::markdown(&runs));
     Ok(())
 }

@@ -142,3 +142,21 @@ fn simulate_generate_train_resume_eval_and_predict() {
     let err = String::from_utf8(err).unwrap();
     assert!(err.contains("model.mpk") && err.contains("corrupt"), "{err}");
 }
+
+#[test]
+fn dataset_info_describes_the_shipped_data() {
+    for (dir, name, samples) in
+        [("data/nsfnet", "NSFNet", 300), ("data/gbn", "GBN", 150), ("data/geant2", "GEANT2", 100)]
+    {
+        let info = json_of(&["dataset", "info", dir, "--json"]);
+        assert_eq!(info["samples"], samples, "{dir}");
+        assert_eq!(info["samples_requested"], samples, "{dir}");
+        assert_eq!(info["topologies"][name], samples, "{dir}");
+        let peak = &info["peak_utilisation"];
+        assert!(
+            peak["min"].as_f64().unwrap() >= 0.05 && peak["max"].as_f64().unwrap() <= 1.0,
+            "{dir}: {peak}"
+        );
+        assert!(info["relative_se_median"].as_f64().unwrap() < 0.02, "{dir}");
+    }
+}

@@ -28,14 +28,26 @@ pub struct GraphBatch {
 }
 
 impl GraphBatch {
-    /// Joins records into one disjoint graph.
-    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
-        let mut b = GraphBatch {
+    fn empty() -> Self {
+        GraphBatch {
             path_offsets: vec![0],
             link_offsets: vec![0],
             sample_path_offsets: vec![0],
             ..GraphBatch::default()
-        };
+        }
+    }
+
+    /// Closes the sample whose links and paths were just appended.
+    fn end_sample(&mut self, topology: &str) {
+        self.topologies.push(topology.to_owned());
+        self.samples += 1;
+        self.link_offsets.push(self.link_capacity_bps.len() as u32);
+        self.sample_path_offsets.push(self.path_rate_bps.len() as u32);
+    }
+
+    /// Joins records into one disjoint graph.
+    pub fn from_records<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
+        let mut b = GraphBatch::empty();
         for r in records {
             let link_base = b.link_capacity_bps.len() as u32;
             b.link_capacity_bps.extend(r.links.iter().map(|l| l.capacity_bps));
@@ -49,22 +61,14 @@ impl GraphBatch {
                 b.loss.push(f.loss);
                 b.path_sample.push(b.samples as u32);
             }
-            b.topologies.push(r.topology.clone());
-            b.samples += 1;
-            b.link_offsets.push(b.link_capacity_bps.len() as u32);
-            b.sample_path_offsets.push(b.path_rate_bps.len() as u32);
+            b.end_sample(&r.topology);
         }
         b
     }
 
     /// The batch made of the given samples only (in the given order), indices rebased.
     pub fn subset(&self, samples: &[usize]) -> GraphBatch {
-        let mut b = GraphBatch {
-            path_offsets: vec![0],
-            link_offsets: vec![0],
-            sample_path_offsets: vec![0],
-            ..GraphBatch::default()
-        };
+        let mut b = GraphBatch::empty();
         for &s in samples {
             let links = self.link_offsets[s] as usize..self.link_offsets[s + 1] as usize;
             let shift = links.start as u32;
@@ -81,10 +85,7 @@ impl GraphBatch {
             b.delay_s.extend_from_slice(&self.delay_s[paths.clone()]);
             b.jitter_s2.extend_from_slice(&self.jitter_s2[paths.clone()]);
             b.loss.extend_from_slice(&self.loss[paths]);
-            b.topologies.push(self.topologies[s].clone());
-            b.samples += 1;
-            b.link_offsets.push(b.link_capacity_bps.len() as u32);
-            b.sample_path_offsets.push(b.path_rate_bps.len() as u32);
+            b.end_sample(&self.topologies[s]);
         }
         b
     }

@@ -2,6 +2,7 @@
 
 pub mod checkpoint;
 pub mod features;
+pub mod pretrained;
 pub mod routenet;
 
 pub use checkpoint::{Checkpoint, CheckpointError};

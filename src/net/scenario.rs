@@ -122,14 +122,15 @@ impl Scenario {
         let lambda = spec.max_avg_lambda.unwrap_or_else(|| rng.random_range(lo..hi));
         scenario.traffic = TrafficMatrix::routenet(&scenario.topology, lambda, &mut rng);
         if let Some(target) = spec.max_utilization {
-            traffic::scale_to_peak_utilisation(
-                &scenario.topology,
-                &scenario.routing,
-                &mut scenario.traffic,
-                target,
-            )?;
+            scenario.scale_to_peak_utilisation(target)?;
         }
         Ok(scenario)
+    }
+
+    /// Rescales the traffic so that the busiest link runs at `target` utilisation.
+    pub fn scale_to_peak_utilisation(&mut self, target: f64) -> Result<(), RouteError> {
+        traffic::scale_to_peak_utilisation(&self.topology, &self.routing, &mut self.traffic, target)
+            .map(|_| ())
     }
 
     /// Flows with their paths, in pair order; fails if a pair with traffic has no valid path.

@@ -9,7 +9,7 @@ use rand_pcg::Pcg64;
 use super::engine::{SimConfig, SimError, simulate};
 use super::results::SimResult;
 use crate::net::routing::{self, Metric, Path};
-use crate::net::{LinkParams, PacketSizes, Scenario, Topology, TrafficMatrix, traffic};
+use crate::net::{LinkParams, PacketSizes, Scenario, Topology, TrafficMatrix};
 
 /// How samples are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -105,12 +105,7 @@ impl SampleGenerator {
         scenario.traffic = TrafficMatrix::routenet(&scenario.topology, 1.0, &mut rng);
         let (lo, hi) = self.config.utilisation;
         let target = if hi > lo { rng.random_range(lo..hi) } else { lo };
-        traffic::scale_to_peak_utilisation(
-            &scenario.topology,
-            &scenario.routing,
-            &mut scenario.traffic,
-            target,
-        )?;
+        scenario.scale_to_peak_utilisation(target)?;
         let sim = SimConfig {
             seed: rng.random(),
             packets_per_flow: self.config.packets_per_flow,

@@ -1,0 +1,99 @@
+//! `pathcast bench train`: the reference poster's Table 1, measured here. The baseline (one device,
+//! Adam, constant learning rate) and the framework (N replicas, LAMB, warm-up and decay, clipping)
+//! train for the same steps on the same data.
+
+use std::fmt::Write;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use crossbeam_channel::unbounded;
+
+use super::trainer::{TrainConfig, TrainError, TrainEvent, train_on_devices};
+
+/// What one run achieved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub name: String,
+    pub devices: String,
+    pub optimizer: String,
+    pub lowest_mse: f64,
+    pub highest_pearson: f64,
+    pub steps_per_s: f64,
+    pub samples_per_s: f64,
+    /// Mean wall time of one pass over the validation set (s).
+    pub inference_s: f64,
+    /// First evaluation step whose MSE is within 10 % of the run's lowest.
+    pub convergence_step: u64,
+    pub convergence_s: f64,
+    /// Standard deviation of the validation MSE over all evaluations.
+    pub mse_std: f64,
+    pub wall_s: f64,
+}
+
+/// Trains one configuration to the end and summarises it.
+pub fn run(name: &str, config: &TrainConfig) -> Result<RunSummary, TrainError> {
+    let (tx, rx) = unbounded();
+    let started = Instant::now();
+    train_on_devices(config, &tx, &AtomicBool::new(false))?;
+    let wall_s = started.elapsed().as_secs_f64();
+    drop(tx);
+    let mut evals = Vec::new();
+    let (mut last_step_at, mut samples_per_s, mut steps) = (0.0, 0.0, 0);
+    for event in rx.iter() {
+        match event {
+            TrainEvent::Step { step, elapsed_s, samples_per_s: rate, .. } => {
+                (steps, last_step_at, samples_per_s) = (step, elapsed_s, rate);
+            }
+            TrainEvent::Eval { step, metrics } => evals.push((step, metrics, last_step_at)),
+            _ => {}
+        }
+    }
+    if evals.is_empty() {
+        return Err(TrainError::Config(format!("{name}: no evaluation ran (no validation shards?)")));
+    }
+    let mses: Vec<f64> = evals.iter().map(|e| e.1.overall.mse).collect();
+    let lowest_mse = mses.iter().copied().fold(f64::INFINITY, f64::min);
+    let mean = mses.iter().sum::<f64>() / mses.len() as f64;
+    let mse_std = (mses.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / mses.len() as f64).sqrt();
+    let converged =
+        evals.iter().find(|e| e.1.overall.mse <= 1.1 * lowest_mse).expect("the lowest is among them");
+    Ok(RunSummary {
+        name: name.to_owned(),
+        devices: config.devices.to_string(),
+        optimizer: format!("{:?}", config.optimizer).to_lowercase(),
+        lowest_mse,
+        highest_pearson: evals.iter().map(|e| e.1.overall.pearson).fold(f64::NEG_INFINITY, f64::max),
+        steps_per_s: steps as f64 / last_step_at.max(f64::MIN_POSITIVE),
+        samples_per_s,
+        inference_s: evals.iter().map(|e| e.1.seconds).sum::<f64>() / evals.len() as f64,
+        convergence_step: converged.0,
+        convergence_s: converged.2,
+        mse_std,
+        wall_s,
+    })
+}
+
+/// The comparison as a Markdown table, one column per run.
+pub fn markdown(runs: &[RunSummary]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| Metric | {} |",
+        runs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}", "---|".repeat(runs.len()));
+    let row = |out: &mut String, label: &str, f: &dyn Fn(&RunSummary) -> String| {
+        let _ = writeln!(out, "| {label} | {} |", runs.iter().map(f).collect::<Vec<_>>().join(" | "));
+    };
+    row(&mut out, "Devices / optimizer", &|r| format!("{} / {}", r.devices, r.optimizer));
+    row(&mut out, "Lowest MSE", &|r| format!("{:.5}", r.lowest_mse));
+    row(&mut out, "Highest ρ", &|r| format!("{:.4}", r.highest_pearson));
+    row(&mut out, "Training step/s", &|r| format!("{:.2}", r.steps_per_s));
+    row(&mut out, "Training samples/s", &|r| format!("{:.1}", r.samples_per_s));
+    row(&mut out, "Inference time (validation set)", &|r| format!("{:.2} s", r.inference_s));
+    row(&mut out, "Convergence step", &|r| r.convergence_step.to_string());
+    row(&mut out, "Time to convergence", &|r| format!("{:.0} s", r.convergence_s));
+    row(&mut out, "MSE std. dev.", &|r| format!("{:.5}", r.mse_std));
+    row(&mut out, "Wall time", &|r| format!("{:.0} s", r.wall_s));
+    out
+}
