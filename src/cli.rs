@@ -605,7 +605,16 @@ fn predict(args: PredictArgs) -> Result<()> {
         Some(dir) => checkpoint::load_model::<DefaultBackend>(dir, &device)?,
         None => crate::model::pretrained::load::<DefaultBackend>(&device),
     };
-    let scenario = load_scenario(&args.scenario)?;
+    let mut scenario = load_scenario(&args.scenario)?;
+    if scenario.traffic.is_empty() {
+        let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
+        scenario = Scenario::generate(scenario.name, scenario.topology, spec)
+            .with_context(|| format!("{}: cannot route traffic", args.scenario))?;
+        eprintln!(
+            "note: {} has no traffic; predicting for generated traffic (seed 1, 70 % peak utilisation)",
+            args.scenario
+        );
+    }
     let record =
         Record::from_scenario(&scenario).with_context(|| format!("{}: cannot route", args.scenario))?;
     let predictions = crate::train::predict(&model, &meta.normalization, &record, &device);

@@ -160,3 +160,19 @@ fn dataset_info_describes_the_shipped_data() {
         assert!(info["relative_se_median"].as_f64().unwrap() < 0.02, "{dir}");
     }
 }
+
+#[test]
+fn the_shipped_model_predicts_a_built_in_topology_out_of_the_box() {
+    let out = pathcast()
+        .args(["predict", "--scenario", "nsfnet", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8(out.stderr).unwrap().contains("generated traffic"));
+    let predicted: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flows = predicted["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 182);
+    // At 70 % peak utilisation NSFNet path delays lie between a few tens of ms and a few seconds.
+    assert!(flows.iter().all(|f| (0.005..5.0).contains(&f["delay_s"].as_f64().unwrap())));
+}

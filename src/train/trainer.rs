@@ -227,7 +227,8 @@ pub fn learning_rate(config: &TrainConfig, step: u64) -> f64 {
 /// Statistics are fitted on at most this many training samples.
 const NORMALIZATION_SAMPLES: usize = 512;
 
-/// Runs training to `config.steps` on `device`, reporting over `events`.
+/// Runs training to `config.steps` with one replica per device (the first is the main device),
+/// reporting over `events`.
 pub fn train<B: AutodiffBackend>(
     config: &TrainConfig,
     devices: &[B::Device],
