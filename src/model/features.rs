@@ -76,50 +76,59 @@ impl Normalization {
     }
 }
 
-/// A batch as tensors on one device.
+/// A batch as tensors on one device, laid out for message passing without padding.
+///
+/// Paths are processed in order of decreasing length (`sorted`), so the paths that still have a
+/// hop `t` are always a prefix: `active[t]` of them. Hops are listed hop-major — all first hops,
+/// then all second hops — so the per-hop GRU outputs concatenate straight into the list that is
+/// scattered onto links.
 #[derive(Debug, Clone)]
 pub struct GraphInputs<B: Backend> {
     pub paths: usize,
     pub links: usize,
-    pub max_len: usize,
-    /// `[paths, 1]` normalised traffic.
+    /// `[paths, 1]` normalised traffic, in sorted path order.
     pub path_features: Tensor<B, 2>,
     /// `[links, 2]` normalised capacity and queue size.
     pub link_features: Tensor<B, 2>,
-    /// `[paths × max_len]` link index per path position; padding points at row `links`.
-    pub seq_links: Tensor<B, 1, Int>,
-    /// One `[paths, 1]` mask per position: 1 where the path is that long.
-    pub step_masks: Vec<Tensor<B, 2>>,
-    /// Flat positions `p × max_len + t` of real hops, and the link of each.
-    pub hop_positions: Tensor<B, 1, Int>,
+    /// Number of paths with at least `t + 1` hops, for each hop position `t`.
+    pub active: Vec<usize>,
+    /// The link of every hop, hop-major (first hops of all active paths, then second hops, …).
     pub hop_links: Tensor<B, 1, Int>,
-    /// `[paths, 3]` normalised targets (delay, jitter, loss); NaN-free only for labelled data.
+    /// Sorted position of each path in batch order (to put outputs back in batch order).
+    pub restore: Tensor<B, 1, Int>,
+    /// `[paths, 3]` normalised targets (delay, jitter, loss) in batch order; NaN where unlabelled.
     pub targets: Tensor<B, 2>,
 }
 
 impl<B: Backend> GraphInputs<B> {
     /// Builds the tensors of a batch.
     pub fn new(batch: &GraphBatch, norm: &Normalization, device: &B::Device) -> Self {
-        let (paths, links, max_len) = (batch.n_paths(), batch.n_links(), batch.max_path_len());
+        let (paths, links) = (batch.n_paths(), batch.n_links());
         let scaled = |values: &[f32], s: &Standardiser, f: fn(f64) -> f64| -> Vec<f32> {
             values.iter().map(|&v| s.apply(f(v as f64)) as f32).collect()
         };
-        let path_features = scaled(&batch.path_rate_bps, &norm.traffic, |x| x);
         let capacity = scaled(&batch.link_capacity_bps, &norm.capacity, |x| x);
         let queue = scaled(&batch.link_queue_packets, &norm.queue, |x| x);
         let link_features: Vec<f32> = capacity.iter().zip(&queue).flat_map(|(&c, &q)| [c, q]).collect();
 
-        let mut seq_links = vec![links as i64; paths * max_len];
-        let mut masks = vec![vec![0f32; paths]; max_len];
-        let (mut hop_positions, mut hop_links) = (Vec::new(), Vec::new());
-        for p in 0..paths {
-            for (t, &l) in batch.path(p).iter().enumerate() {
-                seq_links[p * max_len + t] = l as i64;
-                masks[t][p] = 1.0;
-                hop_positions.push((p * max_len + t) as i64);
-                hop_links.push(l as i64);
-            }
+        // Longest paths first (ties in batch order), so active paths form a prefix at every hop.
+        let mut sorted: Vec<usize> = (0..paths).collect();
+        sorted.sort_by_key(|&p| std::cmp::Reverse(batch.path(p).len()));
+        let mut restore = vec![0i64; paths];
+        for (position, &p) in sorted.iter().enumerate() {
+            restore[p] = position as i64;
         }
+        let traffic = scaled(&batch.path_rate_bps, &norm.traffic, |x| x);
+        let path_features: Vec<f32> = sorted.iter().map(|&p| traffic[p]).collect();
+        let active: Vec<usize> = (0..batch.max_path_len())
+            .map(|t| sorted.iter().take_while(|&&p| batch.path(p).len() > t).count())
+            .collect();
+        let hop_links: Vec<i64> = active
+            .iter()
+            .enumerate()
+            .flat_map(|(t, &n)| sorted[..n].iter().map(move |&p| batch.path(p)[t] as i64))
+            .collect();
+
         let delay = scaled(&batch.delay_s, &norm.log_delay, f64::ln);
         let jitter = scaled(&batch.jitter_s2, &norm.log_jitter, |j| (j + JITTER_FLOOR).ln());
         let loss = scaled(&batch.loss, &norm.loss, |x| x);
@@ -134,13 +143,11 @@ impl<B: Backend> GraphInputs<B> {
         GraphInputs {
             paths,
             links,
-            max_len,
             path_features: floats(path_features, [paths, 1]),
             link_features: floats(link_features, [links, 2]),
-            seq_links: ints(seq_links),
-            step_masks: masks.into_iter().map(|m| floats(m, [paths, 1])).collect(),
-            hop_positions: ints(hop_positions),
+            active,
             hop_links: ints(hop_links),
+            restore: ints(restore),
             targets: floats(targets, [paths, 3]),
         }
     }

@@ -52,17 +52,31 @@ impl<B: Backend> GruCell<B> {
         }
     }
 
-    /// One step: `x` is `[n, input]`, `h` is `[n, size]`; returns the new `[n, size]` state.
-    pub fn forward(&self, x: Tensor<B, 2>, h: Tensor<B, 2>) -> Tensor<B, 2> {
-        let gi = self.input.forward(x).chunk(3, 1);
-        let gh = self.hidden.forward(h.clone()).chunk(3, 1);
-        let [ir, iz, in_] = [gi[0].clone(), gi[1].clone(), gi[2].clone()];
-        let [hr, hz, hn] = [gh[0].clone(), gh[1].clone(), gh[2].clone()];
+    /// The input half of the gates, `[n, 3 × size]`: computed for many steps in one product.
+    pub fn project(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        self.input.forward(x)
+    }
+
+    /// One step from projected inputs `gi` (`[n, 3 × size]`) and states `h` (`[n, size]`).
+    pub fn step(&self, gi: Tensor<B, 2>, h: Tensor<B, 2>) -> Tensor<B, 2> {
+        let [ir, iz, i_n] = split3(gi);
+        let [hr, hz, h_n] = split3(self.hidden.forward(h.clone()));
         let r = sigmoid(ir + hr);
         let z = sigmoid(iz + hz);
-        let n = tanh(in_ + r * hn);
+        let n = tanh(i_n + r * h_n);
         n.clone() + z * (h - n)
     }
+
+    /// One step from raw inputs `x` (`[n, input]`).
+    pub fn forward(&self, x: Tensor<B, 2>, h: Tensor<B, 2>) -> Tensor<B, 2> {
+        self.step(self.project(x), h)
+    }
+}
+
+/// The reset, update and candidate parts of a `[n, 3 × size]` gate tensor.
+fn split3<B: Backend>(gates: Tensor<B, 2>) -> [Tensor<B, 2>; 3] {
+    let mut parts = gates.chunk(3, 1).into_iter();
+    std::array::from_fn(|_| parts.next().expect("three chunks"))
 }
 
 /// The RouteNet model.
@@ -113,10 +127,10 @@ impl<B: Backend> RouteNet<B> {
         self.head.forward(x)
     }
 
-    /// Message passing: the final path states `[paths, path_state]`.
+    /// Message passing: the final path states `[paths, path_state]`, in batch order.
     pub fn path_states(&self, g: &GraphInputs<B>) -> Tensor<B, 2> {
         let device = g.path_features.device();
-        let (paths, links, steps) = (g.paths, g.links, g.max_len);
+        let (paths, links) = (g.paths, g.links);
         let mut path_h = Tensor::cat(
             vec![g.path_features.clone(), Tensor::zeros([paths, self.path_state - PATH_FEATURES], &device)],
             1,
@@ -126,18 +140,22 @@ impl<B: Backend> RouteNet<B> {
             1,
         );
         for _ in 0..self.iterations {
-            // Row `links` is a zero state that padded path positions read.
-            let padded = Tensor::cat(vec![link_h.clone(), Tensor::zeros([1, self.link_state], &device)], 0);
-            let sequence = padded.select(0, g.seq_links.clone()).reshape([paths, steps, self.link_state]);
-            let mut outputs = Vec::with_capacity(steps);
-            for (t, mask) in g.step_masks.iter().enumerate() {
-                let x = sequence.clone().slice(s![.., t..t + 1, ..]).reshape([paths, self.link_state]);
-                let stepped = self.path_gru.forward(x, path_h.clone());
-                path_h = path_h.clone() + (stepped - path_h) * mask.clone();
-                outputs.push(path_h.clone());
+            // The link state seen at every hop, and its input projection, in one product each.
+            let projected = self.path_gru.project(link_h.clone().select(0, g.hop_links.clone()));
+            let mut per_hop = Vec::with_capacity(g.active.len());
+            let mut offset = 0;
+            for &n in &g.active {
+                let gi = projected.clone().slice(s![offset..offset + n, ..]);
+                let stepped = self.path_gru.step(gi, path_h.clone().slice(s![0..n, ..]));
+                path_h = if n == paths {
+                    stepped.clone()
+                } else {
+                    Tensor::cat(vec![stepped.clone(), path_h.slice(s![n..paths, ..])], 0)
+                };
+                per_hop.push(stepped);
+                offset += n;
             }
-            let per_hop = Tensor::stack::<3>(outputs, 1).reshape([paths * steps, self.path_state]);
-            let messages = per_hop.select(0, g.hop_positions.clone());
+            let messages = Tensor::cat(per_hop, 0);
             let summed = Tensor::zeros([links, self.path_state], &device).select_assign(
                 0,
                 g.hop_links.clone(),
@@ -146,7 +164,7 @@ impl<B: Backend> RouteNet<B> {
             );
             link_h = self.link_gru.forward(summed, link_h);
         }
-        path_h
+        path_h.select(0, g.restore.clone())
     }
 
     /// Sum of squared readout weights (the L2 regulariser).
