@@ -22,12 +22,21 @@ pub struct RunSummary {
     pub samples_per_s: f64,
     /// Mean wall time of one pass over the validation set (s).
     pub inference_s: f64,
-    /// First evaluation step whose MSE is within 10 % of the run's lowest.
+    /// First evaluation step whose MSE is within 10 % of the run's own lowest.
     pub convergence_step: u64,
     pub convergence_s: f64,
     /// Standard deviation of the validation MSE over all evaluations.
     pub mse_std: f64,
     pub wall_s: f64,
+    /// (step, validation MSE, seconds of training) of every evaluation.
+    pub evaluations: Vec<(u64, f64, f64)>,
+}
+
+impl RunSummary {
+    /// The first evaluation (step, seconds) at which the validation MSE is at most `target`.
+    pub fn first_reaching(&self, target: f64) -> Option<(u64, f64)> {
+        self.evaluations.iter().find(|e| e.1 <= target).map(|e| (e.0, e.2))
+    }
 }
 
 /// Trains one configuration to the end and summarises it.
@@ -70,11 +79,13 @@ pub fn run(name: &str, config: &TrainConfig) -> Result<RunSummary, TrainError> {
         convergence_s: converged.2,
         mse_std,
         wall_s,
+        evaluations: evals.iter().map(|e| (e.0, e.1.overall.mse, e.2)).collect(),
     })
 }
 
-/// The comparison as a Markdown table, one column per run.
+/// The comparison as a Markdown table, one column per run (the first is the baseline).
 pub fn markdown(runs: &[RunSummary]) -> String {
+    let baseline_best = runs.first().map_or(f64::NAN, |r| r.lowest_mse);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -93,7 +104,49 @@ pub fn markdown(runs: &[RunSummary]) -> String {
     row(&mut out, "Inference time (validation set)", &|r| format!("{:.2} s", r.inference_s));
     row(&mut out, "Convergence step", &|r| r.convergence_step.to_string());
     row(&mut out, "Time to convergence", &|r| format!("{:.0} s", r.convergence_s));
+    let reach = |r: &RunSummary| match r.first_reaching(baseline_best) {
+        Some((step, seconds)) => format!("step {step}, {seconds:.0} s"),
+        None => "not reached".to_owned(),
+    };
+    row(&mut out, "Reaches the baseline's lowest MSE", &reach);
     row(&mut out, "MSE std. dev.", &|r| format!("{:.5}", r.mse_std));
     row(&mut out, "Wall time", &|r| format!("{:.0} s", r.wall_s));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(name: &str, evaluations: Vec<(u64, f64, f64)>) -> RunSummary {
+        let lowest_mse = evaluations.iter().map(|e| e.1).fold(f64::INFINITY, f64::min);
+        RunSummary {
+            name: name.into(),
+            devices: "cpu:1".into(),
+            optimizer: "adam".into(),
+            lowest_mse,
+            highest_pearson: 0.99,
+            steps_per_s: 5.0,
+            samples_per_s: 40.0,
+            inference_s: 0.5,
+            convergence_step: 0,
+            convergence_s: 0.0,
+            mse_std: 0.0,
+            wall_s: 10.0,
+            evaluations,
+        }
+    }
+
+    #[test]
+    fn the_table_reports_when_each_run_reaches_the_baseline_best() {
+        let base = summary("base", vec![(100, 0.05, 20.0), (200, 0.02, 40.0), (300, 0.03, 60.0)]);
+        let fast = summary("fast", vec![(100, 0.03, 10.0), (200, 0.015, 20.0), (300, 0.01, 30.0)]);
+        assert_eq!(fast.first_reaching(base.lowest_mse), Some((200, 20.0)));
+        let table = markdown(&[base, fast]);
+        assert!(
+            table.contains("| Reaches the baseline's lowest MSE | step 200, 40 s | step 200, 20 s |"),
+            "{table}"
+        );
+        assert!(table.contains("| Lowest MSE | 0.02000 | 0.01000 |"), "{table}");
+    }
 }
