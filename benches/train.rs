@@ -12,7 +12,7 @@ fn samples_per_second(c: &mut Criterion) {
     let generator = SampleGenerator::new(
         "nsfnet",
         builtin::load("nsfnet").unwrap().topology,
-        GeneratorConfig { packets_per_flow: 50, ..GeneratorConfig::default() },
+        GeneratorConfig { packets_per_flow: 50, target_relative_se: None, ..GeneratorConfig::default() },
     );
     let batch_samples = 8;
     let records: Vec<Record> =

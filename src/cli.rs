@@ -175,9 +175,13 @@ pub struct GenerateArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Measured packets per flow in each simulation.
+    /// Measured packets per flow in each simulation (the minimum when a precision target is set).
     #[arg(long, default_value_t = 1000)]
     packets_per_flow: u64,
+    /// Simulate each flow until the standard error of its mean delay is at most this fraction of
+    /// the mean (up to 20 × --packets-per-flow); 0 turns it off.
+    #[arg(long, default_value_t = 0.02)]
+    target_relative_se: f64,
     /// Lowest and highest peak link utilisation drawn per sample.
     #[arg(long, default_value_t = 0.1)]
     min_utilization: f64,
@@ -444,6 +448,7 @@ fn generate_dataset(args: GenerateArgs) -> Result<()> {
         generator: GeneratorConfig {
             seed: args.seed,
             packets_per_flow: args.packets_per_flow,
+            target_relative_se: (args.target_relative_se > 0.0).then_some(args.target_relative_se),
             utilisation: (lo, hi),
             routing_alternatives: args.routing_alternatives.max(1),
             random_capacities: args.random_capacities,

@@ -82,6 +82,7 @@ fn simulate_generate_train_resume_eval_and_predict() {
     let data = path("data");
     pathcast()
         .args(["dataset", "generate", "--topology", "gbn", "--samples", "6", "--packets-per-flow", "30"])
+        .args(["--target-relative-se", "0"])
         .args(["--shard-size", "2", "--out", &data])
         .assert()
         .success();

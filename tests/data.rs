@@ -19,7 +19,12 @@ fn request_seeded(dir: &Path, samples: u64, seed: u64) -> GenerateRequest {
         dir: dir.to_owned(),
         name: "gbn".into(),
         topology: builtin::load("gbn").unwrap().topology,
-        generator: GeneratorConfig { seed, packets_per_flow: 40, ..GeneratorConfig::default() },
+        generator: GeneratorConfig {
+            seed,
+            packets_per_flow: 40,
+            target_relative_se: None,
+            ..GeneratorConfig::default()
+        },
         samples,
         shard_size: 4,
     }

@@ -22,7 +22,7 @@ fn samples(n: u64) -> Vec<Record> {
     let g = SampleGenerator::new(
         "gbn",
         builtin::load("gbn").unwrap().topology,
-        GeneratorConfig { packets_per_flow: 30, ..GeneratorConfig::default() },
+        GeneratorConfig { packets_per_flow: 30, target_relative_se: None, ..GeneratorConfig::default() },
     );
     (0..n).map(|i| Record::from_sample(&g.sample(i).unwrap())).collect()
 }
@@ -192,9 +192,9 @@ fn checkpoints_round_trip_exactly_and_damage_is_caught() {
         training: serde_json::json!({}),
         files: Default::default(),
     };
-    // burn initialises parameters lazily: use the model once so that its clone holds the same weights.
-    let a = predict(&model.valid(), &norm, &records[0], &device);
+    // Encoding before any use: `init` draws the weights, so the clone holds the same ones.
     let weights = checkpoint::encode::<AD, _>(model.clone().into_record());
+    let a = predict(&model.valid(), &norm, &records[0], &device);
     checkpoint::save(dir.path(), &meta, &[(MODEL_FILE, weights)]).unwrap();
     let (loaded, loaded_meta) = checkpoint::load_model::<B>(dir.path(), &device).unwrap();
     assert_eq!(loaded_meta.step, 7);

@@ -161,3 +161,25 @@ fn event_budget_stops_an_unfinishable_run() {
     assert!(!r.complete);
     assert_eq!(r.events, 1_000);
 }
+
+#[test]
+fn flows_run_until_their_mean_delay_is_precise() {
+    // Link 1→2 carries 90 % load: its flows' delays are strongly autocorrelated.
+    let s = chain(2, 64, 0.0, &[(0, 2, 0.45), (1, 2, 0.45), (0, 1, 0.3)]);
+    let config = SimConfig {
+        seed: 3,
+        packets_per_flow: 500,
+        warmup_packets_per_flow: 50,
+        target_relative_se: Some(0.02),
+        max_packets_per_flow: 400_000,
+        ..Default::default()
+    };
+    let r = simulate(&s, &config).unwrap();
+    assert!(r.complete);
+    for f in &r.flows {
+        assert!(f.mean_delay_se_s <= 0.02 * f.mean_delay_s, "{}→{}: {f:?}", f.src, f.dst);
+    }
+    // With the minimum alone, the loaded flows are not that precise.
+    let loose = simulate(&s, &SimConfig { target_relative_se: None, ..config }).unwrap();
+    assert!(loose.flows.iter().any(|f| f.mean_delay_se_s > 0.02 * f.mean_delay_s));
+}

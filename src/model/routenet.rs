@@ -4,6 +4,7 @@
 //! hop, the last one the new path state), sums at every link the per-hop outputs of the paths
 //! crossing it, and updates the link state with a second GRU from that sum.
 
+use burn::module::{ModuleVisitor, Param};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
@@ -94,13 +95,16 @@ pub struct RouteNet<B: Backend> {
 }
 
 impl RouteNetConfig {
-    /// A freshly initialised model on `device`.
+    /// A freshly initialised model on `device`, its weights drawn now.
+    ///
+    /// burn draws parameters lazily on first use, and clones taken before that draw their own
+    /// values; data-parallel replicas and checkpoints clone the model, so it is materialised here.
     pub fn init<B: Backend>(&self, device: &B::Device) -> RouteNet<B> {
         assert!(
             self.path_state >= PATH_FEATURES && self.link_state >= LINK_FEATURES,
             "state sizes too small"
         );
-        RouteNet {
+        let model = RouteNet {
             path_gru: GruCell::new(self.link_state, self.path_state, device),
             link_gru: GruCell::new(self.path_state, self.link_state, device),
             readout_1: LinearConfig::new(self.path_state, self.readout_hidden).init(device),
@@ -110,7 +114,18 @@ impl RouteNetConfig {
             path_state: self.path_state,
             link_state: self.link_state,
             iterations: self.iterations,
-        }
+        };
+        model.visit(&mut Materialise);
+        model
+    }
+}
+
+/// Touches every parameter so that its lazily drawn value exists.
+struct Materialise;
+
+impl<B: Backend> ModuleVisitor<B> for Materialise {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        let _ = param.val();
     }
 }
 

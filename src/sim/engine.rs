@@ -18,8 +18,13 @@ use crate::net::{PacketSizes, RouteError, Scenario};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SimConfig {
     pub seed: u64,
-    /// Stop once every flow has this many measured packets delivered or dropped.
+    /// Stop once every flow has this many measured packets delivered or dropped (and, with
+    /// `target_relative_se`, a precise enough mean delay).
     pub packets_per_flow: u64,
+    /// Keep a flow going past `packets_per_flow` until the standard error of its mean delay is at
+    /// most this fraction of the mean, or it reaches `max_packets_per_flow`.
+    pub target_relative_se: Option<f64>,
+    pub max_packets_per_flow: u64,
     /// Packets per flow (at the mean flow rate) that are simulated before measuring starts.
     pub warmup_packets_per_flow: u64,
     /// Hard stop, in events; the result is then marked incomplete.
@@ -28,7 +33,14 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { seed: 1, packets_per_flow: 1000, warmup_packets_per_flow: 100, max_events: 2_000_000_000 }
+        SimConfig {
+            seed: 1,
+            packets_per_flow: 1000,
+            target_relative_se: None,
+            max_packets_per_flow: 50_000,
+            warmup_packets_per_flow: 100,
+            max_events: 2_000_000_000,
+        }
     }
 }
 
@@ -92,6 +104,9 @@ struct FlowState {
     sent: u64,
     delivered: u64,
     dropped: u64,
+    /// Measured packets at which the precision is checked next.
+    next_check: u64,
+    done: bool,
 }
 
 struct LinkState {
@@ -127,7 +142,8 @@ struct Sim {
     links: Vec<LinkState>,
     sizes: PacketSizes,
     warmup_s: f64,
-    target: u64,
+    target_se: Option<f64>,
+    max_packets: u64,
     flows_done: usize,
     generated: u64,
     delivered: u64,
@@ -178,6 +194,8 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
             sent: 0,
             delivered: 0,
             dropped: 0,
+            next_check: config.packets_per_flow,
+            done: false,
         });
         pairs.push((flow.src, flow.dst));
     }
@@ -195,7 +213,8 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
         links,
         sizes: scenario.packets,
         warmup_s: config.warmup_packets_per_flow as f64 / mean_rate,
-        target: config.packets_per_flow,
+        target_se: config.target_relative_se,
+        max_packets: config.max_packets_per_flow.max(config.packets_per_flow),
         flows_done: 0,
         generated: 0,
         delivered: 0,
@@ -333,10 +352,30 @@ impl Sim {
         }
     }
 
+    /// A measured packet of `flow` was delivered or dropped: is the flow finished?
+    ///
+    /// The precision check reruns the batch-means estimate over all the flow's delays, at packet
+    /// counts growing by 25 % each time, so its total cost stays linear in the packets.
     fn resolved(&mut self, flow: u32) {
-        let f = &self.flows[flow as usize];
-        if f.delivered + f.dropped == self.target {
+        let (target_se, max_packets) = (self.target_se, self.max_packets);
+        let f = &mut self.flows[flow as usize];
+        let resolved = f.delivered + f.dropped;
+        if f.done || resolved < f.next_check {
+            return;
+        }
+        let precise = match target_se {
+            None => true,
+            Some(target) => {
+                let mean = f.sum / f.delivered as f64;
+                // A flow that delivers nothing cannot get more precise: it is done at the cap.
+                batch_means_standard_error(&f.delays) <= target * mean
+            }
+        };
+        if precise || resolved >= max_packets {
+            f.done = true;
             self.flows_done += 1;
+        } else {
+            f.next_check = (resolved + resolved / 4).min(max_packets);
         }
     }
 

@@ -15,8 +15,12 @@ use crate::net::{LinkParams, PacketSizes, Scenario, Topology, TrafficMatrix};
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GeneratorConfig {
     pub seed: u64,
-    /// Measured packets per flow in each simulation.
+    /// Measured packets per flow in each simulation (the minimum, with `target_relative_se`).
     pub packets_per_flow: u64,
+    /// Simulate each flow until its mean delay's standard error is at most this fraction of the
+    /// mean (capped at 20 × `packets_per_flow`). Absent in manifests written before it existed.
+    #[serde(default)]
+    pub target_relative_se: Option<f64>,
     /// Peak link utilisation is drawn uniformly from this range.
     pub utilisation: (f64, f64),
     /// Each pair may take one of its k loopless shortest paths (1 = shortest only).
@@ -33,6 +37,7 @@ impl Default for GeneratorConfig {
         GeneratorConfig {
             seed: 1,
             packets_per_flow: 1000,
+            target_relative_se: Some(0.02),
             utilisation: (0.1, 0.95),
             routing_alternatives: 3,
             max_rerouted_fraction: 0.5,
@@ -109,6 +114,8 @@ impl SampleGenerator {
         let sim = SimConfig {
             seed: rng.random(),
             packets_per_flow: self.config.packets_per_flow,
+            target_relative_se: self.config.target_relative_se,
+            max_packets_per_flow: 20 * self.config.packets_per_flow,
             warmup_packets_per_flow: (self.config.packets_per_flow / 10).max(1),
             ..SimConfig::default()
         };
@@ -130,6 +137,7 @@ mod tests {
     fn samples_are_reproducible_and_varied() {
         let g = generator(GeneratorConfig {
             packets_per_flow: 50,
+            target_relative_se: None,
             random_capacities: true,
             ..Default::default()
         });
@@ -144,6 +152,7 @@ mod tests {
     fn peak_utilisation_lies_in_the_requested_range() {
         let g = generator(GeneratorConfig {
             packets_per_flow: 20,
+            target_relative_se: None,
             utilisation: (0.3, 0.6),
             ..Default::default()
         });
