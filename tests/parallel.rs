@@ -71,6 +71,7 @@ fn replicas_sum_to_the_merged_batch_gradient() {
     let batch = batch(5);
     let norm = Normalization::fit(std::slice::from_ref(&batch));
     let config = RouteNetConfig { dropout: 0.0, ..RouteNetConfig::default() };
+    <AD as burn::prelude::Backend>::seed(&Default::default(), 7);
     let model = config.init::<AD>(&Default::default());
     let single = DataParallel::<AD> { devices: vec![Default::default()] };
     let reference = single.gradients(&model, &batch, &norm, 1e-4, None).unwrap();
@@ -79,7 +80,14 @@ fn replicas_sum_to_the_merged_batch_gradient() {
     for workers in [2, 3] {
         let split = DataParallel::<AD> { devices: vec![Default::default(); workers] };
         let got = split.gradients(&model, &batch, &norm, 1e-4, None).unwrap();
-        assert!((got.loss - reference.loss).abs() < 1e-6 * reference.loss.abs().max(1.0));
+        // f32 means over ~4000 terms differ by ~1e-6 between summation orders (measured over seeds);
+        // a mis-weighted shard would be off by whole percents.
+        assert!(
+            (got.loss - reference.loss).abs() < 1e-5 * reference.loss.abs(),
+            "{} vs {}",
+            got.loss,
+            reference.loss
+        );
         let values = gradient_values(&model, &got.grads);
         let worst = expected.iter().zip(&values).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
         assert!(worst <= 1e-5 * scale, "{workers} workers: gradients differ by {worst} (scale {scale})");
@@ -95,6 +103,7 @@ fn n_replicas_train_like_one_device_on_the_merged_batch() {
     let norm = Normalization::fit(std::slice::from_ref(&batch));
     let config = RouteNetConfig { dropout: 0.0, ..RouteNetConfig::default() };
     let device = Default::default();
+    <AD as burn::prelude::Backend>::seed(&device, 8);
     let initial = config.init::<AD>(&device);
     let before = outputs(&initial, &batch, &norm);
 
