@@ -28,6 +28,8 @@ pub struct Cli {
 /// Headless subcommands; without one, pathcast opens the desktop app.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the desktop app (the default without a subcommand).
+    Gui(GuiArgs),
     /// Inspect and convert topologies.
     #[command(subcommand)]
     Topo(TopoCommand),
@@ -50,6 +52,18 @@ pub enum Command {
     /// Measurements that take minutes: the reference table.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// Options of the desktop app.
+#[derive(Debug, Args, Default)]
+pub struct GuiArgs {
+    /// A topology (GML, or nsfnet, geant2, gbn) or scenario (JSON) to open instead of NSFNet.
+    pub open: Option<String>,
+    /// Save a PNG of the window after `--frames` frames, then quit (for CI and docs).
+    #[arg(long, value_name = "PNG")]
+    pub screenshot: Option<PathBuf>,
+    #[arg(long, default_value_t = 60, requires = "screenshot")]
+    pub frames: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -271,6 +285,7 @@ pub struct SimulateArgs {
 /// Runs a headless subcommand.
 pub fn run(command: Command) -> Result<()> {
     match command {
+        Command::Gui(args) => gui(args),
         Command::Topo(TopoCommand::Info { file, json }) => topo_info(&file, json),
         Command::Topo(TopoCommand::Convert { input, output }) => {
             let (scenario, notes) = load_topology(&input)?;
@@ -288,6 +303,19 @@ pub fn run(command: Command) -> Result<()> {
         Command::Predict(args) => predict(args),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
     }
+}
+
+fn gui(args: GuiArgs) -> Result<()> {
+    let options = crate::ui::AppOptions {
+        open: args.open,
+        screenshot: args.screenshot,
+        screenshot_frames: args.frames,
+    };
+    crate::ui::run(options).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the desktop app: {e} (no display? the subcommands run headless: pathcast --help)"
+        )
+    })
 }
 
 fn print_notes(file: &str, notes: &[String]) {

@@ -10,3 +10,4 @@ pub mod model;
 pub mod net;
 pub mod sim;
 pub mod train;
+pub mod ui;

@@ -1,14 +1,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pathcast::cli::{Cli, run};
+use pathcast::cli::{Cli, Command, GuiArgs, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(command) = cli.command else {
-        eprintln!("The desktop app is not part of this build yet; use a subcommand (pathcast --help).");
-        return ExitCode::from(2);
-    };
+    let command = cli.command.unwrap_or_else(|| Command::Gui(GuiArgs::default()));
     match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -150,6 +150,39 @@ impl Scenario {
         traffic::link_utilisation(&self.topology, &self.routing, &self.traffic)
     }
 
+    /// The scenario after the duplex links `failed` go down: pairs whose path used a failed link move
+    /// to their shortest path (by `metric`) on what remains, other paths stay. Pairs left
+    /// disconnected lose their traffic; they are returned, in pair order.
+    pub fn with_failed_links(
+        &self,
+        failed: &[(NodeId, NodeId)],
+        metric: Metric,
+    ) -> (Scenario, Vec<(NodeId, NodeId)>) {
+        let mut topology = self.topology.clone();
+        for &(a, b) in failed {
+            // A link already gone (failed twice, or deleted) needs no removal.
+            let _ = topology.remove_link(a, b);
+        }
+        let mut routing = Routing::shortest(&topology, metric);
+        for (_, _, path) in self.routing.iter() {
+            // A path over a failed link is refused; its pair keeps the shortest path on what remains.
+            let _ = routing.set_path(&topology, path.clone());
+        }
+        let mut traffic = self.traffic.clone();
+        let disconnected: Vec<(NodeId, NodeId)> = self
+            .traffic
+            .iter()
+            .filter(|&(s, d, _)| routing.path(s, d).is_none())
+            .map(|(s, d, _)| (s, d))
+            .collect();
+        for &(s, d) in &disconnected {
+            traffic.remove(s, d);
+        }
+        let scenario =
+            Scenario { name: self.name.clone(), topology, routing, traffic, packets: self.packets };
+        (scenario, disconnected)
+    }
+
     /// Reads a scenario file; node ids are compacted to `0..n` in increasing order.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ScenarioError> {
         let file: ScenarioFile = serde_json::from_slice(bytes).map_err(|e| ScenarioError::Json {

@@ -72,6 +72,11 @@ impl TrafficMatrix {
         self.rates.values_mut().for_each(|r| *r *= factor);
     }
 
+    /// Removes a pair's entry; returns the rate it had (zero when absent).
+    pub fn remove(&mut self, src: NodeId, dst: NodeId) -> f64 {
+        self.rates.remove(&(src, dst)).unwrap_or(0.0)
+    }
+
     /// Drops the pairs that touch a node (after the node is deleted).
     pub fn remove_node(&mut self, node: NodeId) {
         self.rates.retain(|&(s, d), _| s != node && d != node);

@@ -1,0 +1,249 @@
+//! The analysis panel: the source×destination delay heatmap (or its change since the last edit),
+//! live training curves, and predicted-vs-simulated "Verify".
+
+use eframe::egui::{self, Color32};
+use egui_plot::{Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
+
+use crate::net::NodeId;
+use crate::ui::app::{Command, PathcastApp};
+use crate::ui::colour;
+
+/// A heatmap's cells: row `r` is the r-th source from the top, column `c` the c-th destination.
+pub struct HeatmapCells {
+    pub nodes: Vec<NodeId>,
+    /// Row-major values in ms; NaN where a pair has no prediction.
+    pub values: Vec<f64>,
+    pub diff: bool,
+}
+
+impl HeatmapCells {
+    /// Predicted delay per pair, or its change against the predictions before the last edit.
+    pub fn new(app: &PathcastApp, diff: bool) -> Option<Self> {
+        let prediction = app.prediction.as_ref()?;
+        let baseline = if diff { Some(app.baseline.as_ref()?) } else { None };
+        let nodes: Vec<NodeId> = app.doc.design().topology.node_ids().collect();
+        let mut values = Vec::with_capacity(nodes.len() * nodes.len());
+        for &src in &nodes {
+            for &dst in &nodes {
+                let now = prediction.flows.get(&(src, dst)).map(|f| f.delay_s * 1e3);
+                let value = match (now, baseline) {
+                    (Some(now), None) => now,
+                    (Some(now), Some(base)) => {
+                        base.flows.get(&(src, dst)).map_or(f64::NAN, |b| now - b.delay_s * 1e3)
+                    }
+                    (None, _) => f64::NAN,
+                };
+                values.push(value);
+            }
+        }
+        Some(HeatmapCells { nodes, values, diff })
+    }
+
+    fn range(&self) -> (f64, f64) {
+        let finite = self.values.iter().copied().filter(|v| v.is_finite());
+        if self.diff {
+            let m = finite.map(f64::abs).fold(1e-9, f64::max);
+            (-m, m)
+        } else {
+            finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+        }
+    }
+}
+
+/// Draws the analysis panel.
+pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        summary(ui, app);
+        ui.horizontal(|ui| {
+            ui.heading("Per-path delay");
+            ui.selectable_value(&mut app.view.diff, false, "predicted");
+            ui.add_enabled_ui(app.baseline.is_some(), |ui| {
+                ui.selectable_value(&mut app.view.diff, true, "change since last edit")
+            });
+        });
+        heatmap(ui, app, commands);
+        ui.separator();
+        ui.heading("Training");
+        curves(ui, app);
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.heading("Verify");
+            let busy = app.verifying.is_some();
+            let label = if busy { "Simulating…" } else { "Simulate and compare" };
+            if ui.add_enabled(!busy && app.predictions_current(), egui::Button::new(label)).clicked() {
+                commands.push(Command::Verify);
+            }
+            let packets = egui::DragValue::new(&mut app.forms.verify_packets).range(100..=1_000_000);
+            ui.add(packets).on_hover_text("Packets per flow to simulate");
+            ui.label("packets per flow");
+        });
+        verify(ui, app);
+    });
+}
+
+fn summary(ui: &mut egui::Ui, app: &PathcastApp) {
+    let Some(p) = app.prediction.as_ref() else {
+        ui.label("Waiting for the first predictions…");
+        return;
+    };
+    let delays: Vec<f64> = p.flows.values().map(|f| f.delay_s).collect();
+    let mean = delays.iter().sum::<f64>() / delays.len().max(1) as f64;
+    let worst = p.worst_delay().unwrap_or(0.0);
+    let stale = if app.predictions_current() { "" } else { " (updating…)" };
+    ui.label(format!(
+        "{} flows: mean delay {:.2} ms, worst {:.2} ms{stale}",
+        delays.len(),
+        mean * 1e3,
+        worst * 1e3
+    ));
+}
+
+fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
+    let Some(cells) = HeatmapCells::new(app, app.view.diff) else {
+        ui.label("No predictions yet.");
+        return;
+    };
+    let n = cells.nodes.len();
+    if n == 0 {
+        return;
+    }
+    let (lo, hi) = cells.range();
+    let diff = cells.diff;
+    // The plot's y axis points up: put the first source on the top row.
+    let flipped: Vec<f64> = cells.values.chunks(n).rev().flatten().copied().collect();
+    let map = move |v: f64| {
+        if v.is_nan() {
+            Color32::from_gray(60)
+        } else if diff {
+            colour::diverging(v / hi)
+        } else {
+            colour::sequential((v - lo) / (hi - lo).max(1e-12))
+        }
+    };
+    let nodes = cells.nodes.clone();
+    let label = |v: usize| nodes.get(v).map_or(String::new(), |id| id.to_string());
+    let response = Plot::new("heatmap")
+        .height(300.0)
+        .data_aspect(1.0)
+        .allow_scroll(false)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .show_grid(false)
+        .x_axis_label("destination")
+        .y_axis_label("source")
+        .x_axis_formatter(
+            move |mark, _| if mark.value.fract() == 0.5 { label(mark.value as usize) } else { String::new() },
+        )
+        .y_axis_formatter({
+            let nodes = cells.nodes.clone();
+            move |mark, _| {
+                let row = n as f64 - 1.0 - (mark.value - 0.5);
+                if mark.value.fract() == 0.5 && row >= 0.0 {
+                    nodes.get(row as usize).map_or(String::new(), |id| id.to_string())
+                } else {
+                    String::new()
+                }
+            }
+        })
+        .show(ui, |plot| {
+            plot.heatmap(
+                Heatmap::new(flipped, n).custom_mapping(Box::new(map)).show_labels(false).name("delay"),
+            );
+            plot.pointer_coordinate()
+        });
+    let unit = if diff { "ms change" } else { "ms" };
+    ui.label(format!("{} {lo:.2} … {hi:.2} {unit}", if diff { "change" } else { "delay" }));
+    let Some(PlotPoint { x, y }) = response.inner else { return };
+    if !(0.0..n as f64).contains(&x) || !(0.0..n as f64).contains(&y) {
+        return;
+    }
+    let (col, row) = (x as usize, n - 1 - y as usize);
+    let (src, dst) = (cells.nodes[row], cells.nodes[col]);
+    let value = cells.values[row * n + col];
+    response.response.clone().on_hover_ui_at_pointer(|ui| {
+        if value.is_nan() {
+            ui.label(format!("{src} → {dst}: no flow"));
+        } else {
+            ui.label(format!("{src} → {dst}: {value:.2} {unit}"));
+        }
+    });
+    if response.response.clicked() && src != dst {
+        commands.push(Command::SelectPair(Some((src, dst))));
+    }
+}
+
+fn curves(ui: &mut egui::Ui, app: &PathcastApp) {
+    let t = &app.training;
+    if t.loss.is_empty() && t.val_mse.is_empty() {
+        ui.label("Start a run in the Train section: loss and validation curves appear here.");
+        return;
+    }
+    let log = |points: &[[f64; 2]]| -> Vec<[f64; 2]> {
+        points.iter().filter(|p| p[1] > 0.0).map(|p| [p[0], p[1].log10()]).collect()
+    };
+    Plot::new("loss")
+        .height(160.0)
+        .legend(Legend::default())
+        .y_axis_label("log10 MSE")
+        .x_axis_label("step")
+        .show(ui, |plot| {
+            plot.line(Line::new("training loss", PlotPoints::from(log(&t.loss))));
+            plot.line(Line::new("validation MSE", PlotPoints::from(log(&t.val_mse))).width(2.0));
+        });
+    Plot::new("pearson")
+        .height(120.0)
+        .legend(Legend::default())
+        .y_axis_label("Pearson ρ")
+        .x_axis_label("step")
+        .include_y(1.0)
+        .show(ui, |plot| {
+            plot.line(Line::new("validation ρ", PlotPoints::from(t.val_pearson.clone())).width(2.0));
+        });
+    if let (Some(mse), Some(rho)) = (t.val_mse.last(), t.val_pearson.last()) {
+        ui.label(format!("validation at step {}: MSE {:.4}, ρ {:.4}", mse[0], mse[1], rho[1]));
+    }
+}
+
+/// Predicted and simulated mean delay (ms) per flow of a verification, and their MAPE (%).
+pub fn verification_points(app: &PathcastApp) -> Option<(Vec<[f64; 2]>, f64)> {
+    let v = app.verification.as_ref()?;
+    let points: Vec<[f64; 2]> = v
+        .result
+        .flows
+        .iter()
+        .filter(|f| f.delivered > 0)
+        .filter_map(|f| {
+            v.prediction.flows.get(&(f.src, f.dst)).map(|p| [f.mean_delay_s * 1e3, p.delay_s * 1e3])
+        })
+        .collect();
+    let mape =
+        points.iter().map(|[sim, pred]| ((pred - sim) / sim).abs()).sum::<f64>() / points.len().max(1) as f64;
+    Some((points, mape * 100.0))
+}
+
+fn verify(ui: &mut egui::Ui, app: &PathcastApp) {
+    let Some((points, mape)) = verification_points(app) else {
+        ui.label("Runs the packet simulator on the scenario as shown and compares it with the predictions.");
+        return;
+    };
+    let v = app.verification.as_ref().expect("points imply a verification");
+    let top = points.iter().flat_map(|p| p.iter().copied()).fold(0.0, f64::max);
+    let stale = if v.revision == app.doc.revision() { "" } else { " — the scenario has changed since" };
+    ui.label(format!(
+        "MAPE {mape:.1} % over {} flows (simulated in {:.1} s){stale}",
+        points.len(),
+        v.seconds
+    ));
+    Plot::new("verify")
+        .height(220.0)
+        .data_aspect(1.0)
+        .x_axis_label("simulated delay (ms)")
+        .y_axis_label("predicted (ms)")
+        .legend(Legend::default())
+        .show(ui, |plot| {
+            plot.line(
+                Line::new("y = x", PlotPoints::from(vec![[0.0, 0.0], [top, top]])).color(Color32::GRAY),
+            );
+            plot.points(Points::new("flows", PlotPoints::from(points)).radius(2.5));
+        });
+}

@@ -1,0 +1,734 @@
+//! The app: state, the commands panels send, and the frame loop that applies them and collects
+//! what the workers report. Panels draw from this state; heavy work happens on workers.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::TryRecvError;
+use eframe::egui;
+
+use crate::net::{NodeId, Scenario, TrafficSpec, builtin};
+use crate::sim::{SimConfig, SimResult};
+use crate::train::{TrainConfig, TrainEvent, TrainHandle};
+use crate::ui::document::{Document, Edit};
+use crate::ui::figures::{LinkColouring, LinkFigures};
+use crate::ui::jobs::{DatasetRun, DialogPurpose, JobEvent, Jobs};
+use crate::ui::predictor::{FailureImpact, ModelSource, Prediction, Predictor, PredictorReply};
+use crate::ui::{analysis, canvas, panels};
+
+/// How the app starts.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    /// A topology or scenario to open instead of NSFNet.
+    pub open: Option<String>,
+    /// Save a PNG of the window here after `screenshot_frames` frames, then quit.
+    pub screenshot: Option<PathBuf>,
+    pub screenshot_frames: u64,
+}
+
+/// Everything a panel can ask for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Edit(Edit),
+    SelectNode(Option<NodeId>),
+    SelectLink(Option<(NodeId, NodeId)>),
+    SelectPair(Option<(NodeId, NodeId)>),
+    /// The nodes clicked so far with the Route tool.
+    SetRouteDraft(Vec<NodeId>),
+    FitView,
+    LoadBuiltin(&'static str),
+    Open(PathBuf),
+    Pick(DialogPurpose),
+    Save,
+    Train {
+        resume: bool,
+    },
+    StopTraining,
+    UseModel(ModelSource),
+    GenerateDataset,
+    CancelDataset,
+    Verify,
+    Sweep,
+    /// Carry out the action that waited for "discard unsaved changes?".
+    ConfirmDiscard,
+    CancelDiscard,
+    /// Quit the app.
+    Close,
+}
+
+/// The canvas tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// Select, move, pan.
+    Select,
+    /// Drag from node to node to add a link.
+    Link,
+    /// Click a node sequence to re-route the selected pair.
+    Route,
+}
+
+/// What is selected and how the canvas looks.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub tool: Tool,
+    pub colouring: LinkColouring,
+    pub node: Option<NodeId>,
+    pub link: Option<(NodeId, NodeId)>,
+    pub pair: Option<(NodeId, NodeId)>,
+    /// Nodes clicked so far with the Route tool.
+    pub route_draft: Vec<NodeId>,
+    /// Show the heatmap as the change since the last edit.
+    pub diff: bool,
+    pub camera: canvas::Camera,
+}
+
+/// Settings forms: the state of their text fields.
+#[derive(Debug, Clone)]
+pub struct Forms {
+    pub traffic_seed: u64,
+    pub peak_utilisation: f64,
+    pub scale: f64,
+    pub train: TrainConfig,
+    pub train_data: String,
+    pub train_devices: String,
+    pub dataset_samples: u64,
+    pub dataset_seed: u64,
+    pub dataset_out: String,
+    pub verify_packets: u64,
+}
+
+impl Default for Forms {
+    fn default() -> Self {
+        Forms {
+            traffic_seed: 1,
+            peak_utilisation: 0.7,
+            scale: 1.1,
+            train: TrainConfig {
+                out: PathBuf::from("runs/gui"),
+                steps: 2000,
+                eval_every: 100,
+                optimizer: crate::train::trainer::OptimizerKind::Lamb,
+                learning_rate: 1e-2,
+                warmup_steps: 100,
+                decay: true,
+                clip_norm: Some(1.0),
+                ..TrainConfig::default()
+            },
+            train_data: "data/nsfnet,data/gbn".into(),
+            train_devices: format!(
+                "cpu:{}",
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+            ),
+            dataset_samples: 200,
+            dataset_seed: 1,
+            dataset_out: "datasets/gui".into(),
+            verify_packets: 2000,
+        }
+    }
+}
+
+/// A training run and its curves.
+#[derive(Default)]
+pub struct Training {
+    pub handle: Option<TrainHandle>,
+    pub out: Option<PathBuf>,
+    /// (step, training loss).
+    pub loss: Vec<[f64; 2]>,
+    /// (step, validation MSE) and (step, validation ρ).
+    pub val_mse: Vec<[f64; 2]>,
+    pub val_pearson: Vec<[f64; 2]>,
+    pub step: u64,
+    pub steps: u64,
+    pub first_step: Option<(u64, Instant)>,
+    pub samples_per_s: f64,
+}
+
+impl Training {
+    /// Seconds left at the current pace, once two steps are known.
+    pub fn eta_s(&self) -> Option<f64> {
+        let (first, started) = self.first_step?;
+        let done = self.step.checked_sub(first).filter(|&d| d > 0)?;
+        Some(started.elapsed().as_secs_f64() / done as f64 * self.steps.saturating_sub(self.step) as f64)
+    }
+}
+
+/// The latest "Verify" result.
+pub struct Verification {
+    pub revision: u64,
+    pub prediction: Arc<Prediction>,
+    pub result: SimResult,
+    pub seconds: f64,
+}
+
+/// The status line.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub message: String,
+    pub error: bool,
+}
+
+/// Recent frame times, for the status bar and the frame-time bench.
+#[derive(Debug, Clone, Default)]
+pub struct FrameTimes {
+    samples: std::collections::VecDeque<f64>,
+}
+
+impl FrameTimes {
+    const KEEP: usize = 600;
+
+    fn push(&mut self, seconds: f64) {
+        if self.samples.len() == Self::KEEP {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(seconds);
+    }
+
+    /// The `q` quantile (0..=1) of the kept frame times, in seconds.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let mut sorted: Vec<f64> = self.samples.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        let last = sorted.len().checked_sub(1)?;
+        Some(sorted[((last as f64) * q).round() as usize])
+    }
+}
+
+const RECENT_KEY: &str = "pathcast.recent";
+const RECENT_MAX: usize = 8;
+
+/// The pathcast desktop app.
+pub struct PathcastApp {
+    pub doc: Document,
+    predictor: Predictor,
+    jobs: Jobs,
+    /// Predictions for the current revision (or the newest one received).
+    pub prediction: Option<Arc<Prediction>>,
+    /// Predictions from before the last edit, for the diff view.
+    pub baseline: Option<Arc<Prediction>>,
+    pub figures: LinkFigures,
+    pub model_name: String,
+    pub view: View,
+    pub forms: Forms,
+    pub training: Training,
+    pub dataset: Option<DatasetRun>,
+    pub verification: Option<Verification>,
+    /// The predictions a running "Verify" compares against.
+    pub verifying: Option<Arc<Prediction>>,
+    pub sweep: Option<(u64, Vec<FailureImpact>)>,
+    pub sweeping: bool,
+    pub recent: Vec<PathBuf>,
+    pub status: Status,
+    pub frames: FrameTimes,
+    /// An action waiting for the planner to discard unsaved changes.
+    pub pending: Option<Command>,
+    screenshot: Option<(PathBuf, u64, Arc<AtomicBool>)>,
+    frame: u64,
+    quit: bool,
+}
+
+impl PathcastApp {
+    /// Builds the app: NSFNet (or `options.open`) with generated traffic, predictions requested.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        let ctx = cc.egui_ctx.clone();
+        let wake: crate::ui::predictor::Wake = Arc::new(move || ctx.request_repaint());
+        let recent = cc.storage.and_then(|s| eframe::get_value(s, RECENT_KEY)).unwrap_or_default();
+        let mut app = PathcastApp {
+            doc: Document::new(starter("nsfnet"), None),
+            predictor: Predictor::spawn(wake.clone()),
+            jobs: Jobs::new(wake),
+            prediction: None,
+            baseline: None,
+            figures: LinkFigures::default(),
+            model_name: "shipped model".into(),
+            view: View {
+                tool: Tool::Select,
+                colouring: LinkColouring::Utilisation,
+                node: None,
+                link: None,
+                pair: Some((0, 13)),
+                route_draft: Vec::new(),
+                diff: false,
+                camera: canvas::Camera::default(),
+            },
+            forms: Forms::default(),
+            training: Training::default(),
+            dataset: None,
+            verification: None,
+            verifying: None,
+            sweep: None,
+            sweeping: false,
+            recent,
+            status: Status::default(),
+            frames: FrameTimes::default(),
+            pending: None,
+            screenshot: options.screenshot.map(|p| (p, options.screenshot_frames.max(2), Arc::default())),
+            frame: 0,
+            quit: false,
+        };
+        app.document_changed(true);
+        if let Some(spec) = options.open {
+            match builtin::NAMES.iter().find(|n| n.eq_ignore_ascii_case(&spec)) {
+                Some(name) => app.run(Command::LoadBuiltin(name)),
+                None => app.run(Command::Open(PathBuf::from(spec))),
+            }
+        }
+        app
+    }
+
+    /// Whether predictions are up to date with the document.
+    pub fn predictions_current(&self) -> bool {
+        self.prediction.as_ref().is_some_and(|p| p.revision == self.doc.revision())
+    }
+
+    /// Whether a training run is going.
+    pub fn training_running(&self) -> bool {
+        self.training.handle.is_some()
+    }
+
+    /// Carries out a command from a panel.
+    pub fn run(&mut self, command: Command) {
+        match command {
+            Command::Edit(edit) => self.edit(edit),
+            Command::SelectNode(node) => {
+                self.view.node = node;
+                self.view.link = None;
+            }
+            Command::SelectLink(link) => {
+                self.view.link = link;
+                self.view.node = None;
+            }
+            Command::SelectPair(pair) => {
+                self.view.pair = pair;
+                self.view.route_draft.clear();
+            }
+            Command::SetRouteDraft(draft) => self.view.route_draft = draft,
+            Command::FitView => self.view.camera.view = None,
+            Command::LoadBuiltin(name) => self.unless_dirty(Command::LoadBuiltin(name), |app| {
+                app.replace_document(Document::new(starter(name), None));
+                app.info(format!("Loaded {name} with generated traffic (70 % peak utilisation)"));
+            }),
+            Command::Open(path) => self.unless_dirty(Command::Open(path.clone()), |app| app.jobs.load(path)),
+            Command::Pick(purpose) => {
+                let start = self.doc.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
+                match purpose {
+                    DialogPurpose::Open => {
+                        self.unless_dirty(Command::Pick(purpose), |app| app.jobs.pick(purpose, start))
+                    }
+                    _ => self.jobs.pick(purpose, start),
+                }
+            }
+            Command::Save => {
+                match self.doc.path.clone().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+                    Some(path) => self.jobs.save(path, self.doc.design().clone()),
+                    None => self.jobs.pick(DialogPurpose::SaveScenario, None),
+                }
+            }
+            Command::Train { resume } => self.start_training(resume),
+            Command::StopTraining => {
+                if let Some(handle) = &self.training.handle {
+                    handle.stop();
+                    self.info("Stopping after the current step (a checkpoint is saved)…");
+                }
+            }
+            Command::UseModel(source) => self.predictor.load(source),
+            Command::GenerateDataset => self.start_dataset(),
+            Command::CancelDataset => {
+                if let Some(run) = &self.dataset {
+                    run.cancel();
+                    self.info("Cancelling: finished shards are kept; generating again resumes");
+                }
+            }
+            Command::Verify => self.verify(),
+            Command::Sweep => {
+                self.sweeping = true;
+                self.predictor.sweep(self.doc.revision(), self.doc.effective());
+            }
+            Command::ConfirmDiscard => {
+                if let Some(action) = self.pending.take() {
+                    self.doc.dirty = false;
+                    self.run(action);
+                }
+            }
+            Command::CancelDiscard => self.pending = None,
+            Command::Close => self.quit = true,
+        }
+    }
+
+    fn unless_dirty(&mut self, command: Command, action: impl FnOnce(&mut Self)) {
+        if self.doc.dirty {
+            self.pending = Some(command);
+        } else {
+            action(self);
+        }
+    }
+
+    fn edit(&mut self, edit: Edit) {
+        let route_edit = matches!(edit, Edit::SetRoute(_));
+        match self.doc.apply(edit) {
+            Ok(()) => {
+                if route_edit {
+                    self.view.route_draft.clear();
+                    self.view.tool = Tool::Select;
+                }
+                self.document_changed(false);
+            }
+            Err(error) => self.error(format!("Refused: {error}")),
+        }
+    }
+
+    fn replace_document(&mut self, doc: Document) {
+        self.doc = doc;
+        let n = self.doc.design().topology.node_ids().collect::<Vec<_>>();
+        self.view.pair = n.first().zip(n.last()).map(|(&a, &b)| (a, b)).filter(|(a, b)| a != b);
+        self.view.node = None;
+        self.view.link = None;
+        self.view.route_draft.clear();
+        self.sweep = None;
+        self.document_changed(true);
+    }
+
+    /// Asks for predictions of the new revision; the current ones become the diff baseline.
+    fn document_changed(&mut self, new_document: bool) {
+        self.baseline = if new_document { None } else { self.prediction.clone().or(self.baseline.take()) };
+        if new_document {
+            self.prediction = None;
+            self.view.camera = canvas::Camera::default();
+        }
+        self.figures = LinkFigures::new(self.doc.effective(), None);
+        self.predictor.predict(self.doc.revision(), self.doc.effective());
+    }
+
+    fn start_training(&mut self, resume: bool) {
+        if self.training.handle.is_some() {
+            return;
+        }
+        let devices = match self.forms.train_devices.parse() {
+            Ok(d) => d,
+            Err(e) => return self.error(format!("Devices: {e}")),
+        };
+        let data: Vec<PathBuf> = self
+            .forms
+            .train_data
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect();
+        if data.is_empty() {
+            return self.error("Training needs at least one dataset directory");
+        }
+        let config = TrainConfig { data, devices, resume, ..self.forms.train.clone() };
+        self.training = Training {
+            out: Some(config.out.clone()),
+            steps: config.steps,
+            handle: Some(crate::train::spawn(config)),
+            ..Training::default()
+        };
+        self.info(if resume { "Training resumed" } else { "Training started" });
+    }
+
+    fn start_dataset(&mut self) {
+        if self.dataset.is_some() {
+            return;
+        }
+        let dir = PathBuf::from(self.forms.dataset_out.trim());
+        let design = self.doc.design();
+        if design.topology.node_count() < 2 || !design.topology.is_connected() {
+            return self.error("Dataset generation needs a connected topology with at least two nodes");
+        }
+        self.dataset = Some(self.jobs.generate_dataset(
+            &dir,
+            &design.name,
+            design.topology.clone(),
+            self.forms.dataset_samples,
+            self.forms.dataset_seed,
+        ));
+        self.info(format!("Generating {} samples into {}", self.forms.dataset_samples, dir.display()));
+    }
+
+    fn verify(&mut self) {
+        let Some(prediction) = self.prediction.clone().filter(|p| p.revision == self.doc.revision()) else {
+            return self.error("Wait for the predictions of the current scenario, then verify");
+        };
+        let config = SimConfig { packets_per_flow: self.forms.verify_packets, ..SimConfig::default() };
+        self.jobs.verify(prediction.revision, self.doc.effective().clone(), config);
+        // The prediction is kept with the run so the scatter compares like with like.
+        self.verifying = Some(prediction);
+    }
+
+    fn info(&mut self, message: impl Into<String>) {
+        self.status = Status { message: message.into(), error: false };
+    }
+
+    fn error(&mut self, message: impl Into<String>) {
+        self.status = Status { message: message.into(), error: true };
+    }
+
+    fn remember(&mut self, path: &std::path::Path) {
+        self.recent.retain(|p| p != path);
+        self.recent.insert(0, path.to_owned());
+        self.recent.truncate(RECENT_MAX);
+    }
+
+    /// Collects what the workers reported since the last frame.
+    fn poll_workers(&mut self) {
+        while let Ok(reply) = self.predictor.replies.try_recv() {
+            self.on_prediction(reply);
+        }
+        while let Ok(event) = self.jobs.events.try_recv() {
+            self.on_job(event);
+        }
+        self.poll_training();
+    }
+
+    fn on_prediction(&mut self, reply: PredictorReply) {
+        match reply {
+            PredictorReply::Prediction(Ok(prediction)) => {
+                if prediction.revision == self.doc.revision() {
+                    self.figures = LinkFigures::new(self.doc.effective(), Some(&prediction));
+                }
+                self.prediction = Some(prediction);
+            }
+            PredictorReply::Prediction(Err(message)) => self.error(format!("Cannot predict: {message}")),
+            PredictorReply::Sweep { revision, impacts } => {
+                self.sweeping = false;
+                match impacts {
+                    Ok(impacts) => self.sweep = Some((revision, impacts)),
+                    Err(message) => self.error(format!("Failure sweep: {message}")),
+                }
+            }
+            PredictorReply::ModelLoaded(Ok(name)) => {
+                self.info(format!("Predicting with {name}"));
+                self.model_name = name;
+                self.predictor.predict(self.doc.revision(), self.doc.effective());
+            }
+            PredictorReply::ModelLoaded(Err(message)) => self.error(format!("Model not loaded: {message}")),
+        }
+    }
+
+    fn on_job(&mut self, event: JobEvent) {
+        match event {
+            JobEvent::Picked { path: None, .. } => {}
+            JobEvent::Picked { purpose, path: Some(path) } => match purpose {
+                DialogPurpose::Open => self.jobs.load(path),
+                DialogPurpose::SaveScenario | DialogPurpose::SaveTopology => {
+                    let ext = if purpose == DialogPurpose::SaveTopology { "gml" } else { "json" };
+                    let path = if path.extension().is_some() { path } else { path.with_extension(ext) };
+                    self.jobs.save(path, self.doc.design().clone());
+                }
+                DialogPurpose::TrainingData => {
+                    let dir = path.display().to_string();
+                    if !self.forms.train_data.split(',').any(|d| d.trim() == dir) {
+                        if !self.forms.train_data.trim().is_empty() {
+                            self.forms.train_data.push(',');
+                        }
+                        self.forms.train_data.push_str(&dir);
+                    }
+                }
+                DialogPurpose::DatasetOut => self.forms.dataset_out = path.display().to_string(),
+            },
+            JobEvent::Loaded { path, result: Ok((mut scenario, notes)) } => {
+                if scenario.traffic.is_empty() {
+                    scenario = with_traffic(scenario);
+                }
+                self.remember(&path);
+                self.replace_document(Document::new(scenario, Some(path.clone())));
+                let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
+                self.info(format!("Opened {}{notes}", path.display()));
+            }
+            JobEvent::Loaded { path, result: Err(message) } => {
+                self.recent.retain(|p| p != &path);
+                self.error(format!("Cannot open: {message}"));
+            }
+            JobEvent::Saved { path, result: Ok(()) } => {
+                self.remember(&path);
+                if path.extension().is_some_and(|e| e == "json") {
+                    self.doc.saved(path.clone());
+                }
+                self.info(format!("Saved {}", path.display()));
+            }
+            JobEvent::Saved { result: Err(message), .. } => self.error(format!("Not saved: {message}")),
+            JobEvent::Verified { revision, result, seconds } => {
+                let prediction = self.verifying.take();
+                match (result, prediction) {
+                    (Ok(result), Some(prediction)) => {
+                        self.info(format!("Simulated {} flows in {seconds:.1} s", result.flows.len()));
+                        self.verification = Some(Verification { revision, prediction, result, seconds });
+                    }
+                    (Err(message), _) => self.error(format!("Simulation failed: {message}")),
+                    (Ok(_), None) => {}
+                }
+            }
+            JobEvent::DatasetDone { dir, result } => {
+                self.dataset = None;
+                match result {
+                    Ok(outcome) if outcome.interrupted => self.info(format!(
+                        "Cancelled: {} samples kept in {}",
+                        outcome.manifest.samples(),
+                        dir.display()
+                    )),
+                    Ok(outcome) => self.info(format!(
+                        "Dataset ready: {} samples in {}",
+                        outcome.manifest.samples(),
+                        dir.display()
+                    )),
+                    Err(message) => self.error(format!("Dataset generation failed: {message}")),
+                }
+            }
+        }
+    }
+
+    fn poll_training(&mut self) {
+        let Some(events) = self.training.handle.as_ref().map(|h| h.events.clone()) else { return };
+        let mut ended = false;
+        loop {
+            match events.try_recv() {
+                Ok(event) => self.on_training(event),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        if ended {
+            let handle = self.training.handle.take().expect("checked above");
+            match handle.join() {
+                Ok(()) => {
+                    if let Some(out) = self.training.out.clone() {
+                        self.predictor.load(ModelSource::Run(out));
+                    }
+                }
+                Err(error) => self.error(format!("Training failed: {error}")),
+            }
+        }
+    }
+
+    fn on_training(&mut self, event: TrainEvent) {
+        let t = &mut self.training;
+        match event {
+            TrainEvent::Started { step, steps, .. } => {
+                t.step = step;
+                t.steps = steps;
+            }
+            TrainEvent::Step { step, loss, samples_per_s, .. } => {
+                t.first_step.get_or_insert((step, Instant::now()));
+                t.step = step;
+                t.samples_per_s = samples_per_s;
+                t.loss.push([step as f64, loss]);
+            }
+            TrainEvent::Eval { step, metrics } => {
+                t.val_mse.push([step as f64, metrics.overall.mse]);
+                t.val_pearson.push([step as f64, metrics.overall.pearson]);
+            }
+            TrainEvent::Checkpoint { .. } => {}
+            TrainEvent::Finished { step, stopped } => {
+                let how = if stopped { "stopped" } else { "finished" };
+                self.info(format!("Training {how} at step {step}; predicting with the new model"));
+            }
+        }
+    }
+
+    /// Draws the frame's panels and returns the commands they sent.
+    fn draw(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
+        let mut commands = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| panels::menu_bar(ui, self, &mut commands));
+        egui::Panel::bottom("status").show(ui, |ui| panels::status_bar(ui, self));
+        egui::Panel::left("controls")
+            .default_size(320.0)
+            .show(ui, |ui| panels::controls(ui, self, &mut commands));
+        egui::Panel::right("analysis")
+            .default_size(440.0)
+            .show(ui, |ui| analysis::show(ui, self, &mut commands));
+        egui::CentralPanel::default().show(ui, |ui| canvas::show(ui, self, &mut commands));
+        panels::discard_dialog(ui.ctx(), self, &mut commands);
+        commands
+    }
+
+    fn handle_close(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested()) && self.doc.dirty && self.screenshot.is_none() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.pending = Some(Command::Close);
+        }
+    }
+
+    fn screenshot(&mut self, ctx: &egui::Context) {
+        let Some((path, after, done)) = &self.screenshot else { return };
+        if done.load(Ordering::Relaxed) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        } else if self.frame == *after {
+            let (path, done, ctx2) = (path.clone(), done.clone(), ctx.clone());
+            ctx.request_screenshot(move |image| {
+                if let Err(e) = save_png(&path, &image) {
+                    eprintln!("error: cannot save the screenshot {}: {e}", path.display());
+                }
+                done.store(true, Ordering::Relaxed);
+                ctx2.request_repaint();
+            });
+        }
+        ctx.request_repaint_after(Duration::from_millis(50));
+    }
+}
+
+impl eframe::App for PathcastApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.poll_workers();
+        self.handle_close(ctx);
+        if self.training.handle.is_some() || self.dataset.is_some() {
+            // Curves and progress bars move even when no input arrives.
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let started = Instant::now();
+        let commands = self.draw(ui);
+        for command in commands {
+            self.run(command);
+        }
+        if std::mem::take(&mut self.quit) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        self.frame += 1;
+        self.screenshot(ui.ctx());
+        self.frames.push(started.elapsed().as_secs_f64());
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, RECENT_KEY, &self.recent);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(handle) = self.training.handle.take() {
+            handle.stop();
+            let _ = handle.join();
+        }
+        if let Some(run) = &self.dataset {
+            run.cancel();
+        }
+    }
+}
+
+/// A built-in topology with generated traffic at 70 % peak utilisation.
+fn starter(name: &str) -> Scenario {
+    let imported = builtin::load(name).expect("a built-in topology");
+    with_traffic(Scenario::new(name, imported.topology))
+}
+
+fn with_traffic(scenario: Scenario) -> Scenario {
+    let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
+    let name = scenario.name.clone();
+    // A topology whose pairs cannot all be routed keeps no traffic; the canvas still opens.
+    Scenario::generate(&name, scenario.topology.clone(), spec).unwrap_or(scenario)
+}
+
+fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), image::ImageError> {
+    let [w, h] = image.size;
+    let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    let buffer = image::RgbaImage::from_raw(w as u32, h as u32, bytes).expect("size matches the pixels");
+    let mut png = Vec::new();
+    buffer.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    crate::fsutil::write_atomic(path, &png)?;
+    Ok(())
+}

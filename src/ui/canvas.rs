@@ -1,0 +1,446 @@
+//! The topology canvas: draws nodes, links, the selected path and the legend; turns pointer input
+//! into commands (select, move, add, link, re-route, pan, zoom).
+
+use std::collections::HashMap;
+
+use eframe::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2, pos2, vec2};
+
+use crate::net::{NodeId, Topology};
+use crate::ui::app::{Command, PathcastApp, Tool};
+use crate::ui::colour;
+use crate::ui::document::Edit;
+use crate::ui::figures::LinkColouring;
+
+const NODE_RADIUS: f32 = 9.0;
+const PICK_NODE: f32 = 14.0;
+const PICK_LINK: f32 = 6.0;
+const LANE: f32 = 3.0;
+
+/// Pan and zoom: a screen point is `centre + (world - focus) * scale`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Camera {
+    /// `None` until the first frame fits the topology to the canvas.
+    pub view: Option<(Pos2, f32)>,
+    /// A node being dragged, at its current world position.
+    pub dragging: Option<(NodeId, Pos2)>,
+    /// A link being drawn from a node (Link tool), to the pointer.
+    pub linking: Option<NodeId>,
+}
+
+/// World positions of every node: the topology's own, else its coordinates, else a circle.
+pub fn layout(topology: &Topology) -> HashMap<NodeId, Pos2> {
+    let n = topology.node_count().max(1) as f32;
+    topology
+        .nodes()
+        .enumerate()
+        .map(|(i, (id, node))| {
+            let p = match (node.pos, node.lat.zip(node.lon)) {
+                (Some([x, y]), _) => pos2(x as f32, y as f32),
+                (None, Some((lat, lon))) => pos2(lon as f32 * 10.0, -lat as f32 * 10.0),
+                (None, None) => {
+                    let a = i as f32 / n * std::f32::consts::TAU;
+                    pos2(100.0 * a.cos(), 100.0 * a.sin())
+                }
+            };
+            (id, p)
+        })
+        .collect()
+}
+
+struct Frame {
+    rect: Rect,
+    focus: Pos2,
+    scale: f32,
+}
+
+impl Frame {
+    fn to_screen(&self, p: Pos2) -> Pos2 {
+        self.rect.center() + (p - self.focus) * self.scale
+    }
+
+    fn to_world(&self, p: Pos2) -> Pos2 {
+        self.focus + (p - self.rect.center()) / self.scale
+    }
+}
+
+fn fit(positions: &HashMap<NodeId, Pos2>, rect: Rect) -> (Pos2, f32) {
+    let bounds = Rect::from_points(&positions.values().copied().collect::<Vec<_>>());
+    if positions.is_empty() {
+        return (Pos2::ZERO, 1.0);
+    }
+    let size = bounds.size().max(Vec2::splat(1.0));
+    let scale = ((rect.width() - 80.0) / size.x).min((rect.height() - 100.0) / size.y).clamp(0.01, 100.0);
+    (bounds.center(), scale)
+}
+
+fn distance_to_segment(p: Pos2, a: Pos2, b: Pos2) -> f32 {
+    let ab = b - a;
+    let t = ((p - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
+    p.distance(a + ab * t)
+}
+
+/// Draws the canvas and collects its commands.
+pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
+    toolbar(ui, app, commands);
+    let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Topology canvas"));
+    let rect = response.rect;
+    let topology = &app.doc.design().topology;
+    let mut positions = layout(topology);
+    if let Some((node, at)) = app.view.camera.dragging {
+        positions.insert(node, at);
+    }
+    let (mut focus, mut scale) = *app.view.camera.view.get_or_insert_with(|| fit(&positions, rect));
+
+    // Zoom about the pointer, pan by dragging empty space.
+    if response.hovered() {
+        let zoom = ui.input(|i| i.zoom_delta() * (i.smooth_scroll_delta.y / 400.0).exp());
+        if zoom != 1.0
+            && let Some(pointer) = response.hover_pos()
+        {
+            let before = Frame { rect, focus, scale }.to_world(pointer);
+            scale = (scale * zoom).clamp(0.01, 100.0);
+            let after = Frame { rect, focus, scale }.to_world(pointer);
+            focus += before - after;
+        }
+    }
+    let frame = Frame { rect, focus, scale };
+    let pointer = response.hover_pos().or(response.interact_pointer_pos());
+    let node_at = |p: Pos2| {
+        positions
+            .iter()
+            .map(|(&id, &w)| (id, frame.to_screen(w).distance(p)))
+            .filter(|&(_, d)| d <= PICK_NODE)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(id, _)| id)
+    };
+    let link_at = |p: Pos2| {
+        topology
+            .duplex_links()
+            .map(|(a, b, _)| {
+                (a, b, distance_to_segment(p, frame.to_screen(positions[&a]), frame.to_screen(positions[&b])))
+            })
+            .filter(|&(_, _, d)| d <= PICK_LINK)
+            .min_by(|x, y| x.2.total_cmp(&y.2))
+            .map(|(a, b, _)| (a, b))
+    };
+    let hovered_node = pointer.and_then(node_at);
+    let hovered_link = if hovered_node.is_none() { pointer.and_then(link_at) } else { None };
+
+    let camera = &mut app.view.camera;
+    if response.drag_started()
+        && let Some(start) = response.interact_pointer_pos()
+    {
+        match (app.view.tool, node_at(start)) {
+            (Tool::Link, Some(node)) => camera.linking = Some(node),
+            (Tool::Select, Some(node)) => camera.dragging = Some((node, positions[&node])),
+            _ => {}
+        }
+    }
+    if response.dragged() {
+        let delta = response.drag_delta() / scale;
+        match camera.dragging.as_mut() {
+            Some((_, at)) => *at += delta,
+            None if camera.linking.is_none() => focus -= delta,
+            None => {}
+        }
+    }
+    if response.drag_stopped() {
+        if let Some((node, at)) = camera.dragging.take() {
+            commands.push(Command::Edit(Edit::MoveNode { node, pos: [f64::from(at.x), f64::from(at.y)] }));
+        }
+        if let (Some(a), Some(b)) = (camera.linking.take(), pointer.and_then(node_at))
+            && a != b
+        {
+            commands.push(Command::Edit(Edit::AddLink { a, b }));
+        }
+    }
+    camera.view = Some((focus, scale));
+
+    if response.double_clicked() && hovered_node.is_none() && hovered_link.is_none() {
+        if let Some(p) = pointer {
+            let w = frame.to_world(p);
+            let label = format!("n{}", topology.node_bound());
+            commands.push(Command::Edit(Edit::AddNode { label, pos: [f64::from(w.x), f64::from(w.y)] }));
+        }
+    } else if response.clicked() {
+        click(app, hovered_node, hovered_link, commands);
+    }
+    if response.hovered()
+        && ui.input(|i| i.key_pressed(egui::Key::Delete) || i.key_pressed(egui::Key::Backspace))
+    {
+        if let Some(node) = app.view.node {
+            commands.push(Command::Edit(Edit::DeleteNode(node)));
+        } else if let Some((a, b)) = app.view.link {
+            commands.push(Command::Edit(Edit::DeleteLink { a, b }));
+        }
+    }
+
+    paint(&painter, app, &frame, &positions, hovered_node, hovered_link);
+    if let (Some(from), Some(p)) = (app.view.camera.linking, pointer) {
+        painter.line_segment([frame.to_screen(positions[&from]), p], Stroke::new(2.0, Color32::LIGHT_BLUE));
+    }
+    legend(&painter, app, rect);
+    let response = tooltip(response, app, hovered_node, hovered_link);
+    context_menu(&response, app, hovered_node, hovered_link, commands);
+}
+
+fn click(
+    app: &PathcastApp,
+    node: Option<NodeId>,
+    link: Option<(NodeId, NodeId)>,
+    commands: &mut Vec<Command>,
+) {
+    match (app.view.tool, node) {
+        (Tool::Route, Some(node)) => {
+            let Some((src, dst)) = app.view.pair else { return };
+            let mut draft =
+                if app.view.route_draft.is_empty() { vec![src] } else { app.view.route_draft.clone() };
+            if node == src {
+                draft = vec![src];
+            } else {
+                draft.push(node);
+            }
+            if node == dst {
+                commands.push(Command::Edit(Edit::SetRoute(draft)));
+            } else {
+                commands.push(Command::SelectPair(Some((src, dst))));
+                commands.push(Command::SetRouteDraft(draft));
+            }
+        }
+        (_, Some(node)) => commands.push(Command::SelectNode(Some(node))),
+        (_, None) => match link {
+            Some(link) => commands.push(Command::SelectLink(Some(link))),
+            None => {
+                commands.push(Command::SelectNode(None));
+                commands.push(Command::SelectLink(None));
+            }
+        },
+    }
+}
+
+fn toolbar(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut app.view.tool, Tool::Select, "Select / move")
+            .on_hover_text("Click to select, drag nodes to move them, drag empty space to pan, scroll to zoom; double-click empty space to add a node");
+        ui.selectable_value(&mut app.view.tool, Tool::Link, "Add link")
+            .on_hover_text("Drag from one node to another to link them");
+        ui.selectable_value(&mut app.view.tool, Tool::Route, "Re-route")
+            .on_hover_text("Click nodes from the selected pair's source to its destination");
+        ui.separator();
+        let label = ui.label("Colour links by");
+        egui::ComboBox::from_id_salt("colouring")
+            .selected_text(match app.view.colouring {
+                LinkColouring::Utilisation => "utilisation",
+                LinkColouring::DelayContribution => "predicted delay",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut app.view.colouring, LinkColouring::Utilisation, "utilisation");
+                ui.selectable_value(&mut app.view.colouring, LinkColouring::DelayContribution, "predicted delay");
+            })
+            .response
+            .labelled_by(label.id);
+        if ui.button("Fit view").clicked() {
+            app.view.camera.view = None;
+        }
+        if app.view.tool == Tool::Route {
+            ui.separator();
+            match app.view.pair {
+                Some(_) if !app.view.route_draft.is_empty() => {
+                    ui.label(format!("route so far: {:?}", app.view.route_draft));
+                    if ui.button("Clear").clicked() {
+                        commands.push(Command::SetRouteDraft(Vec::new()));
+                    }
+                }
+                Some((src, dst)) => {
+                    ui.label(format!("click nodes from {src} to {dst}"));
+                }
+                None => {
+                    ui.colored_label(Color32::YELLOW, "pick a source and destination first");
+                }
+            }
+        }
+    });
+}
+
+fn paint(
+    painter: &egui::Painter,
+    app: &PathcastApp,
+    frame: &Frame,
+    positions: &HashMap<NodeId, Pos2>,
+    hovered_node: Option<NodeId>,
+    hovered_link: Option<(NodeId, NodeId)>,
+) {
+    let topology = &app.doc.design().topology;
+    let colouring = app.view.colouring;
+    let top =
+        app.figures.max(colouring).max(if colouring == LinkColouring::Utilisation { 1.0 } else { 1e-9 });
+    for (a, b, _) in topology.duplex_links() {
+        let (pa, pb) = (frame.to_screen(positions[&a]), frame.to_screen(positions[&b]));
+        let normal = (pb - pa).normalized().rot90() * LANE;
+        if app.doc.is_failed(a, b) {
+            painter.extend(Shape::dashed_line(
+                &[pa, pb],
+                Stroke::new(2.0, Color32::from_rgb(200, 60, 60)),
+                6.0,
+                4.0,
+            ));
+            continue;
+        }
+        let selected = app.view.link.is_some_and(|(x, y)| (x, y) == (a, b) || (y, x) == (a, b));
+        let width = if selected || hovered_link == Some((a, b)) { 5.0 } else { 3.0 };
+        for (from, to, offset) in [(a, b, normal), (b, a, -normal)] {
+            let colour =
+                app.figures.value(colouring, from, to).map_or(Color32::GRAY, |v| colour::sequential(v / top));
+            let (p, q) = if from == a { (pa, pb) } else { (pb, pa) };
+            painter.line_segment([p + offset, q + offset], Stroke::new(width, colour));
+        }
+        if selected {
+            painter.line_segment([pa, pb], Stroke::new(1.0, Color32::WHITE));
+        }
+    }
+    // The selected pair's path (as routed after failures), and a route being drawn.
+    if let Some((src, dst)) = app.view.pair
+        && let Some(path) = app.doc.effective().routing.path(src, dst)
+    {
+        let points: Vec<Pos2> = path.iter().map(|n| frame.to_screen(positions[n])).collect();
+        painter.add(Shape::line(
+            points.clone(),
+            Stroke::new(7.0, Color32::from_rgba_unmultiplied(255, 230, 0, 110)),
+        ));
+        if let [.., p, q] = points[..] {
+            painter.arrow(p, (q - p) * 0.8, Stroke::new(2.5, Color32::from_rgb(255, 230, 0)));
+        }
+    }
+    if app.view.tool == Tool::Route && app.view.route_draft.len() > 1 {
+        let points = app.view.route_draft.iter().map(|n| frame.to_screen(positions[n])).collect();
+        painter.add(Shape::line(points, Stroke::new(4.0, Color32::from_rgb(0, 200, 255))));
+    }
+    let text = painter.ctx().global_style().visuals.text_color();
+    for (id, node) in topology.nodes() {
+        let p = frame.to_screen(positions[&id]);
+        let in_pair = app.view.pair.is_some_and(|(s, d)| s == id || d == id);
+        let fill = if in_pair { Color32::from_rgb(255, 200, 0) } else { Color32::from_rgb(70, 130, 200) };
+        painter.circle_filled(p, NODE_RADIUS, fill);
+        if app.view.node == Some(id) || hovered_node == Some(id) {
+            painter.circle_stroke(p, NODE_RADIUS + 3.0, Stroke::new(2.0, Color32::WHITE));
+        }
+        let label = if node.label.is_empty() { id.to_string() } else { format!("{id} {}", node.label) };
+        painter.text(
+            p + vec2(NODE_RADIUS + 3.0, -NODE_RADIUS),
+            egui::Align2::LEFT_BOTTOM,
+            label,
+            egui::FontId::proportional(12.0),
+            text,
+        );
+    }
+}
+
+fn legend(painter: &egui::Painter, app: &PathcastApp, rect: Rect) {
+    let colouring = app.view.colouring;
+    let (title, top) = match colouring {
+        LinkColouring::Utilisation => ("link utilisation", app.figures.max(colouring).max(1.0)),
+        LinkColouring::DelayContribution => ("predicted delay per hop", app.figures.max(colouring)),
+    };
+    let bar = Rect::from_min_size(rect.left_bottom() + vec2(12.0, -34.0), vec2(180.0, 10.0));
+    let steps = 32;
+    for i in 0..steps {
+        let x0 = bar.left() + bar.width() * i as f32 / steps as f32;
+        let cell = Rect::from_min_max(
+            pos2(x0, bar.top()),
+            pos2(x0 + bar.width() / steps as f32 + 0.5, bar.bottom()),
+        );
+        painter.rect_filled(cell, 0.0, colour::sequential(i as f64 / (steps - 1) as f64));
+    }
+    let text = painter.ctx().global_style().visuals.text_color();
+    let font = egui::FontId::proportional(11.0);
+    let fmt = |v: f64| match colouring {
+        LinkColouring::Utilisation => format!("{:.0} %", v * 100.0),
+        LinkColouring::DelayContribution => format!("{:.1} ms", v * 1e3),
+    };
+    painter.text(bar.left_top() - vec2(0.0, 2.0), egui::Align2::LEFT_BOTTOM, title, font.clone(), text);
+    painter.text(bar.left_bottom() + vec2(0.0, 2.0), egui::Align2::LEFT_TOP, fmt(0.0), font.clone(), text);
+    painter.text(bar.right_bottom() + vec2(0.0, 2.0), egui::Align2::RIGHT_TOP, fmt(top), font, text);
+}
+
+fn tooltip(
+    response: egui::Response,
+    app: &PathcastApp,
+    node: Option<NodeId>,
+    link: Option<(NodeId, NodeId)>,
+) -> egui::Response {
+    let design = app.doc.design();
+    if let Some(id) = node
+        && let Some(n) = design.topology.node(id)
+    {
+        let out: f64 = design.traffic.iter().filter(|&(s, _, _)| s == id).map(|(_, _, r)| r).sum();
+        return response.on_hover_ui_at_pointer(|ui| {
+            ui.strong(format!("node {id} {}", n.label));
+            ui.label(format!("{} links; sends {:.0} bit/s", design.topology.neighbours(id).len(), out));
+        });
+    }
+    let Some((a, b)) = link else { return response };
+    let Some(forward) = design.topology.link(a, b) else { return response };
+    response.on_hover_ui_at_pointer(|ui| {
+        let p = forward.params;
+        ui.strong(format!("link {a} — {b}{}", if app.doc.is_failed(a, b) { " (failed)" } else { "" }));
+        ui.label(format!(
+            "{:.0} kbit/s, queue {} packets, propagation {:.2} ms",
+            p.capacity_bps / 1e3,
+            p.queue_packets,
+            p.propagation_s * 1e3
+        ));
+        for (from, to) in [(a, b), (b, a)] {
+            let util = app.figures.value(LinkColouring::Utilisation, from, to);
+            let delay = app.figures.value(LinkColouring::DelayContribution, from, to);
+            ui.label(format!(
+                "{from}→{to}: utilisation {}, predicted delay per hop {}",
+                util.map_or("–".into(), |u| format!("{:.1} %", u * 100.0)),
+                delay.map_or("–".into(), |d| format!("{:.2} ms", d * 1e3)),
+            ));
+        }
+    })
+}
+
+fn context_menu(
+    response: &egui::Response,
+    app: &PathcastApp,
+    node: Option<NodeId>,
+    link: Option<(NodeId, NodeId)>,
+    commands: &mut Vec<Command>,
+) {
+    let target_id = response.id.with("context-target");
+    if response.secondary_clicked() {
+        response.ctx.data_mut(|d| d.insert_temp(target_id, (node, link)));
+    }
+    let (node, link): (Option<NodeId>, Option<(NodeId, NodeId)>) =
+        response.ctx.data(|d| d.get_temp(target_id)).unwrap_or_default();
+    response.context_menu(|ui| {
+        if let Some(node) = node {
+            if ui.button(format!("Route from node {node}")).clicked() {
+                let dst = app.view.pair.map_or(node, |(_, d)| d);
+                commands.push(Command::SelectPair(Some((node, dst)).filter(|(s, d)| s != d)));
+            }
+            if ui.button(format!("Route to node {node}")).clicked() {
+                let src = app.view.pair.map_or(node, |(s, _)| s);
+                commands.push(Command::SelectPair(Some((src, node)).filter(|(s, d)| s != d)));
+            }
+            if ui.button(format!("Delete node {node}")).clicked() {
+                commands.push(Command::Edit(Edit::DeleteNode(node)));
+            }
+        } else if let Some((a, b)) = link {
+            if app.doc.is_failed(a, b) {
+                if ui.button("Restore link").clicked() {
+                    commands.push(Command::Edit(Edit::RestoreLink { a, b }));
+                }
+            } else if ui.button("Fail link (what-if)").clicked() {
+                commands.push(Command::Edit(Edit::FailLink { a, b }));
+            }
+            if ui.button("Delete link").clicked() {
+                commands.push(Command::Edit(Edit::DeleteLink { a, b }));
+            }
+        } else if ui.button("Fit view").clicked() {
+            commands.push(Command::FitView);
+        }
+    });
+}

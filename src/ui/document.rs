@@ -1,0 +1,378 @@
+//! The scenario being edited: the planner's design, hand-made routes, failed links, and the edits
+//! that change them. Pure data: no drawing, no threads.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use crate::net::routing;
+use crate::net::traffic::BadRate;
+use crate::net::{
+    LinkParams, Metric, Node, NodeId, Path, RouteError, Routing, Scenario, TopologyError, TrafficSpec,
+};
+
+/// One change to the document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    AddNode {
+        label: String,
+        pos: [f64; 2],
+    },
+    MoveNode {
+        node: NodeId,
+        pos: [f64; 2],
+    },
+    DeleteNode(NodeId),
+    AddLink {
+        a: NodeId,
+        b: NodeId,
+    },
+    DeleteLink {
+        a: NodeId,
+        b: NodeId,
+    },
+    /// Sets both directions of a duplex link.
+    SetLink {
+        a: NodeId,
+        b: NodeId,
+        params: LinkParams,
+    },
+    /// Routes a pair over a hand-picked node sequence.
+    SetRoute(Path),
+    /// Returns a pair to its shortest path.
+    ResetRoute {
+        src: NodeId,
+        dst: NodeId,
+    },
+    /// New RouteNet-style traffic with the busiest link at `peak_utilisation`.
+    GenerateTraffic {
+        seed: u64,
+        peak_utilisation: f64,
+    },
+    ScaleTraffic(f64),
+    SetRate {
+        src: NodeId,
+        dst: NodeId,
+        rate_bps: f64,
+    },
+    FailLink {
+        a: NodeId,
+        b: NodeId,
+    },
+    RestoreLink {
+        a: NodeId,
+        b: NodeId,
+    },
+    RestoreAllLinks,
+}
+
+/// Why an edit was refused; the document is unchanged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EditError {
+    #[error(transparent)]
+    Topology(#[from] TopologyError),
+    #[error(transparent)]
+    Route(#[from] RouteError),
+    #[error(transparent)]
+    Rate(#[from] BadRate),
+    #[error("scale factor {0} must be a finite, non-negative number")]
+    BadScale(f64),
+    #[error("peak utilisation {0} must be in (0, 1.5]")]
+    BadUtilisation(f64),
+}
+
+/// The edited scenario and everything the app derives from it.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The design: topology, traffic and routing with no link failed.
+    scenario: Scenario,
+    /// Pairs routed by hand; kept across topology edits while they stay valid.
+    overrides: BTreeMap<(NodeId, NodeId), Path>,
+    /// Duplex links failed in the what-if, as (smaller id, larger id).
+    failed: BTreeSet<(NodeId, NodeId)>,
+    /// The design with the failures applied (what predictions are made for).
+    effective: Scenario,
+    /// Pairs with traffic that the failures disconnect.
+    disconnected: Vec<(NodeId, NodeId)>,
+    /// The file the document was loaded from or saved to.
+    pub path: Option<PathBuf>,
+    /// Unsaved changes.
+    pub dirty: bool,
+    /// Increases with every change; predictions carry the revision they were made for.
+    revision: u64,
+}
+
+/// Routing metric for default paths.
+pub const METRIC: Metric = Metric::Hops;
+
+impl Document {
+    /// A document for a loaded scenario; routes that differ from the shortest path count as hand-made.
+    pub fn new(scenario: Scenario, path: Option<PathBuf>) -> Self {
+        let shortest = Routing::shortest(&scenario.topology, METRIC);
+        let overrides = scenario
+            .routing
+            .iter()
+            .filter(|&(s, d, p)| shortest.path(s, d) != Some(p))
+            .map(|(s, d, p)| ((s, d), p.clone()))
+            .collect();
+        let mut doc = Document {
+            effective: scenario.clone(),
+            scenario,
+            overrides,
+            failed: BTreeSet::new(),
+            disconnected: Vec::new(),
+            path,
+            dirty: false,
+            revision: 0,
+        };
+        doc.refresh();
+        doc
+    }
+
+    /// The design (no failures applied): what is saved.
+    pub fn design(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The scenario with failed links removed and their flows re-routed.
+    pub fn effective(&self) -> &Scenario {
+        &self.effective
+    }
+
+    /// Pairs that lost their route to the failures (their traffic is left out).
+    pub fn disconnected(&self) -> &[(NodeId, NodeId)] {
+        &self.disconnected
+    }
+
+    /// Failed duplex links.
+    pub fn failed(&self) -> &BTreeSet<(NodeId, NodeId)> {
+        &self.failed
+    }
+
+    /// Whether a duplex link is failed.
+    pub fn is_failed(&self, a: NodeId, b: NodeId) -> bool {
+        self.failed.contains(&(a.min(b), a.max(b)))
+    }
+
+    /// Whether a pair is routed by hand.
+    pub fn is_overridden(&self, src: NodeId, dst: NodeId) -> bool {
+        self.overrides.contains_key(&(src, dst))
+    }
+
+    /// The revision, bumped by every applied edit.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Applies an edit, or refuses it and leaves the document as it was.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), EditError> {
+        let mut scenario = self.scenario.clone();
+        let mut overrides = self.overrides.clone();
+        let mut failed = self.failed.clone();
+        let mut topology_changed = false;
+        match edit {
+            Edit::AddNode { label, pos } => {
+                // A new node carries no traffic until traffic is generated or a rate is set.
+                scenario.topology.add_node(Node { pos: Some(pos), ..Node::labelled(label) });
+                topology_changed = true;
+            }
+            Edit::MoveNode { node, pos } => {
+                scenario.topology.node_mut(node).ok_or(TopologyError::UnknownNode(node))?.pos = Some(pos);
+            }
+            Edit::DeleteNode(node) => {
+                scenario.topology.remove_node(node)?;
+                scenario.traffic.remove_node(node);
+                overrides.retain(|_, p| !p.contains(&node));
+                failed.retain(|&(a, b)| a != node && b != node);
+                topology_changed = true;
+            }
+            Edit::AddLink { a, b } => {
+                scenario.topology.add_link(a, b, LinkParams::default())?;
+                topology_changed = true;
+            }
+            Edit::DeleteLink { a, b } => {
+                scenario.topology.remove_link(a, b)?;
+                failed.remove(&(a.min(b), a.max(b)));
+                topology_changed = true;
+            }
+            Edit::SetLink { a, b, params } => {
+                scenario.topology.set_link(a, b, params)?;
+                scenario.topology.set_link(b, a, params)?;
+            }
+            Edit::SetRoute(path) => {
+                let (src, dst) = (path.first().copied().unwrap_or(0), path.last().copied().unwrap_or(0));
+                routing::validate_path(&scenario.topology, src, dst, &path)?;
+                scenario.routing.set_path(&scenario.topology, path.clone())?;
+                overrides.insert((src, dst), path);
+            }
+            Edit::ResetRoute { src, dst } => {
+                overrides.remove(&(src, dst));
+                let path = routing::shortest_path(&scenario.topology, METRIC, src, dst)
+                    .ok_or(RouteError::NoPath { src, dst })?;
+                scenario.routing.set_path(&scenario.topology, path)?;
+            }
+            Edit::GenerateTraffic { seed, peak_utilisation } => {
+                if !(peak_utilisation > 0.0 && peak_utilisation <= 1.5) {
+                    return Err(EditError::BadUtilisation(peak_utilisation));
+                }
+                let spec = TrafficSpec { seed, max_avg_lambda: None, max_utilization: None };
+                let fresh = Scenario::generate(&scenario.name, scenario.topology.clone(), spec)?;
+                scenario.traffic = fresh.traffic;
+                scenario.scale_to_peak_utilisation(peak_utilisation)?;
+            }
+            Edit::ScaleTraffic(factor) => {
+                if !(factor.is_finite() && factor >= 0.0) {
+                    return Err(EditError::BadScale(factor));
+                }
+                scenario.traffic.scale(factor);
+            }
+            Edit::SetRate { src, dst, rate_bps } => {
+                scenario.traffic.set(src, dst, rate_bps)?;
+            }
+            Edit::FailLink { a, b } => {
+                if !scenario.topology.are_linked(a, b) {
+                    return Err(TopologyError::MissingLink(a, b).into());
+                }
+                failed.insert((a.min(b), a.max(b)));
+            }
+            Edit::RestoreLink { a, b } => {
+                failed.remove(&(a.min(b), a.max(b)));
+            }
+            Edit::RestoreAllLinks => failed.clear(),
+        }
+        if topology_changed {
+            scenario.routing = Routing::shortest(&scenario.topology, METRIC);
+            // Hand-made routes that the edit broke fall back to the shortest path.
+            overrides.retain(|_, path| scenario.routing.set_path(&scenario.topology, path.clone()).is_ok());
+            let routed = &scenario.routing;
+            let unrouted: Vec<_> =
+                scenario.traffic.iter().filter(|&(s, d, _)| routed.path(s, d).is_none()).collect();
+            for (s, d, _) in unrouted {
+                scenario.traffic.remove(s, d);
+            }
+        }
+        let design_changed = scenario != self.scenario;
+        self.scenario = scenario;
+        self.overrides = overrides;
+        self.failed = failed;
+        self.dirty |= design_changed;
+        self.refresh();
+        Ok(())
+    }
+
+    /// Marks the document saved at `path`.
+    pub fn saved(&mut self, path: PathBuf) {
+        self.path = Some(path);
+        self.dirty = false;
+    }
+
+    fn refresh(&mut self) {
+        let failed: Vec<_> = self.failed.iter().copied().collect();
+        let (effective, disconnected) = self.scenario.with_failed_links(&failed, METRIC);
+        self.effective = effective;
+        self.disconnected = disconnected;
+        self.revision += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::builtin;
+
+    fn nsfnet() -> Document {
+        let topology = builtin::load("nsfnet").unwrap().topology;
+        let spec = TrafficSpec { seed: 3, max_avg_lambda: None, max_utilization: Some(0.5) };
+        Document::new(Scenario::generate("nsfnet", topology, spec).unwrap(), None)
+    }
+
+    #[test]
+    fn a_refused_edit_changes_nothing() {
+        let mut doc = nsfnet();
+        let before = (doc.design().clone(), doc.revision());
+        let err = doc.apply(Edit::SetRoute(vec![0, 5, 13])).unwrap_err();
+        assert!(matches!(err, EditError::Route(RouteError::MissingLink { from: 0, to: 5, .. })), "{err}");
+        assert_eq!((doc.design().clone(), doc.revision()), before);
+        assert!(!doc.dirty);
+    }
+
+    #[test]
+    fn failing_a_link_reroutes_over_what_remains_and_restoring_undoes_it() {
+        let mut doc = nsfnet();
+        // NSFNet's shortest 0→2 path is the direct link.
+        assert_eq!(doc.effective().routing.path(0, 2), Some(&vec![0, 2]));
+        doc.apply(Edit::FailLink { a: 2, b: 0 }).unwrap();
+        let rerouted = doc.effective().routing.path(0, 2).unwrap().clone();
+        assert!(rerouted.len() > 2);
+        assert!(routing::validate_path(&doc.effective().topology, 0, 2, &rerouted).is_ok());
+        assert!(!doc.effective().topology.are_linked(0, 2));
+        assert!(doc.design().topology.are_linked(0, 2), "the design keeps the link");
+        assert!(!doc.dirty, "a what-if failure is not an unsaved change");
+        doc.apply(Edit::RestoreLink { a: 0, b: 2 }).unwrap();
+        assert_eq!(doc.effective(), doc.design());
+    }
+
+    #[test]
+    fn a_cut_node_loses_its_traffic_and_reports_it() {
+        let mut doc = nsfnet();
+        // Node 13 has two links in NSFNet (to 5 and 10): failing both cuts it off.
+        let mut neighbours = doc.design().topology.neighbours(13);
+        neighbours.sort();
+        assert_eq!(neighbours, vec![5, 10]);
+        doc.apply(Edit::FailLink { a: 13, b: 5 }).unwrap();
+        assert!(doc.disconnected().is_empty());
+        doc.apply(Edit::FailLink { a: 10, b: 13 }).unwrap();
+        assert_eq!(doc.disconnected().len(), 2 * 13);
+        assert!(doc.disconnected().iter().all(|&(s, d)| s == 13 || d == 13));
+        assert!(doc.effective().flows().is_ok());
+    }
+
+    #[test]
+    fn hand_routes_survive_unrelated_topology_edits_and_fall_back_when_broken() {
+        let mut doc = nsfnet();
+        let detour = vec![0, 1, 7, 10, 9];
+        routing::validate_path(&doc.design().topology, 0, 9, &detour).unwrap();
+        doc.apply(Edit::SetRoute(detour.clone())).unwrap();
+        assert!(doc.is_overridden(0, 9) && doc.dirty);
+        doc.apply(Edit::AddLink { a: 0, b: 13 }).unwrap();
+        assert_eq!(doc.design().routing.path(0, 9), Some(&detour));
+        doc.apply(Edit::DeleteLink { a: 7, b: 10 }).unwrap();
+        assert!(!doc.is_overridden(0, 9));
+        let shortest = routing::shortest_path(&doc.design().topology, METRIC, 0, 9).unwrap();
+        assert_eq!(doc.design().routing.path(0, 9), Some(&shortest));
+    }
+
+    #[test]
+    fn deleting_a_node_drops_its_traffic_and_keeps_the_rest_routed() {
+        let mut doc = nsfnet();
+        doc.apply(Edit::DeleteNode(4)).unwrap();
+        assert!(doc.design().traffic.iter().all(|(s, d, _)| s != 4 && d != 4));
+        assert_eq!(doc.design().traffic.len(), 13 * 12);
+        assert!(doc.design().flows().is_ok());
+    }
+
+    #[test]
+    fn link_capacity_edits_are_validated_and_symmetric() {
+        let mut doc = nsfnet();
+        let zero = LinkParams { capacity_bps: 0.0, ..LinkParams::default() };
+        assert!(matches!(
+            doc.apply(Edit::SetLink { a: 0, b: 1, params: zero }),
+            Err(EditError::Topology(TopologyError::BadCapacity(_)))
+        ));
+        let fast = LinkParams { capacity_bps: 100_000.0, ..LinkParams::default() };
+        doc.apply(Edit::SetLink { a: 1, b: 0, params: fast }).unwrap();
+        let t = &doc.design().topology;
+        assert_eq!(t.link(0, 1).unwrap().params, fast);
+        assert_eq!(t.link(1, 0).unwrap().params, fast);
+    }
+
+    #[test]
+    fn generated_traffic_reaches_the_requested_peak_utilisation() {
+        let mut doc = nsfnet();
+        doc.apply(Edit::GenerateTraffic { seed: 9, peak_utilisation: 0.8 }).unwrap();
+        let peak = doc.design().link_utilisation().unwrap().into_iter().fold(0.0, f64::max);
+        assert!((peak - 0.8).abs() < 1e-9, "{peak}");
+        doc.apply(Edit::ScaleTraffic(0.5)).unwrap();
+        let peak = doc.design().link_utilisation().unwrap().into_iter().fold(0.0, f64::max);
+        assert!((peak - 0.4).abs() < 1e-9, "{peak}");
+    }
+}

@@ -1,0 +1,181 @@
+//! Background jobs the app starts: file dialogs and file I/O, simulation ("Verify"), dataset
+//! generation and training. Each runs on its own thread and reports over one channel.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::data::dataset::{self, GenerateRequest};
+use crate::net::files;
+use crate::net::{Scenario, Topology};
+use crate::sim::{GeneratorConfig, SimConfig, SimResult, simulate};
+use crate::ui::predictor::Wake;
+
+/// What a file dialog is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogPurpose {
+    Open,
+    SaveScenario,
+    SaveTopology,
+    TrainingData,
+    DatasetOut,
+}
+
+/// A finished (or progressing) job.
+#[derive(Debug)]
+pub enum JobEvent {
+    /// A file dialog closed; `None` when cancelled or when no dialog service is available.
+    Picked {
+        purpose: DialogPurpose,
+        path: Option<PathBuf>,
+    },
+    Loaded {
+        path: PathBuf,
+        result: Result<(Scenario, Vec<String>), String>,
+    },
+    Saved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
+    Verified {
+        revision: u64,
+        result: Result<SimResult, String>,
+        seconds: f64,
+    },
+    DatasetDone {
+        dir: PathBuf,
+        result: Result<dataset::GenerateOutcome, String>,
+    },
+}
+
+/// Progress of a dataset generation run.
+pub struct DatasetRun {
+    pub dir: PathBuf,
+    pub total: u64,
+    pub done: Arc<AtomicU64>,
+    pub stop: Arc<AtomicBool>,
+    pub started: Instant,
+}
+
+impl DatasetRun {
+    /// Asks the run to stop; finished shards are kept.
+    pub fn cancel(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// Samples finished so far (including resumed ones).
+    pub fn finished(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+}
+
+/// Starts jobs and collects their events.
+pub struct Jobs {
+    sender: Sender<JobEvent>,
+    pub events: Receiver<JobEvent>,
+    wake: Wake,
+}
+
+impl Jobs {
+    /// A job runner whose jobs call `wake` when they report.
+    pub fn new(wake: Wake) -> Self {
+        let (sender, events) = unbounded();
+        Jobs { sender, events, wake }
+    }
+
+    fn spawn(&self, name: &str, job: impl FnOnce() -> JobEvent + Send + 'static) {
+        let (sender, wake) = (self.sender.clone(), self.wake.clone());
+        std::thread::Builder::new()
+            .name(format!("pathcast-{name}"))
+            .spawn(move || {
+                let _ = sender.send(job());
+                wake();
+            })
+            .expect("spawn a job thread");
+    }
+
+    /// Shows a native file dialog without blocking the UI.
+    pub fn pick(&self, purpose: DialogPurpose, start_dir: Option<PathBuf>) {
+        self.spawn("dialog", move || {
+            let mut dialog = rfd::FileDialog::new();
+            if let Some(dir) = start_dir {
+                dialog = dialog.set_directory(dir);
+            }
+            let path = match purpose {
+                DialogPurpose::Open => dialog
+                    .add_filter("Topology or scenario", &["gml", "json"])
+                    .add_filter("Topology Zoo GML", &["gml"])
+                    .add_filter("pathcast scenario", &["json"])
+                    .pick_file(),
+                DialogPurpose::SaveScenario => dialog.add_filter("pathcast scenario", &["json"]).save_file(),
+                DialogPurpose::SaveTopology => dialog.add_filter("Topology Zoo GML", &["gml"]).save_file(),
+                DialogPurpose::TrainingData | DialogPurpose::DatasetOut => dialog.pick_folder(),
+            };
+            JobEvent::Picked { purpose, path }
+        });
+    }
+
+    /// Loads a topology (GML, or a built-in name) or a scenario (JSON).
+    pub fn load(&self, path: PathBuf) {
+        self.spawn("load", move || {
+            let result = files::load_topology(&path.to_string_lossy()).map_err(|e| e.to_string());
+            JobEvent::Loaded { path, result }
+        });
+    }
+
+    /// Saves atomically: GML (topology) or JSON (scenario) by extension.
+    pub fn save(&self, path: PathBuf, scenario: Scenario) {
+        self.spawn("save", move || {
+            let result = files::save(&path, &scenario).map_err(|e| e.to_string());
+            JobEvent::Saved { path, result }
+        });
+    }
+
+    /// Simulates the scenario for ground truth to compare predictions with.
+    pub fn verify(&self, revision: u64, scenario: Scenario, config: SimConfig) {
+        self.spawn("verify", move || {
+            let started = Instant::now();
+            let result = simulate(&scenario, &config).map_err(|e| e.to_string());
+            JobEvent::Verified { revision, result, seconds: started.elapsed().as_secs_f64() }
+        });
+    }
+
+    /// Generates (or resumes) a dataset in `dir` for `topology`.
+    pub fn generate_dataset(
+        &self,
+        dir: &Path,
+        name: &str,
+        topology: Topology,
+        samples: u64,
+        seed: u64,
+    ) -> DatasetRun {
+        let run = DatasetRun {
+            dir: dir.to_owned(),
+            total: samples,
+            done: Arc::new(AtomicU64::new(0)),
+            stop: Arc::new(AtomicBool::new(false)),
+            started: Instant::now(),
+        };
+        let request = GenerateRequest {
+            dir: dir.to_owned(),
+            name: name.to_owned(),
+            topology,
+            generator: GeneratorConfig { seed, ..GeneratorConfig::default() },
+            samples,
+            shard_size: 50,
+        };
+        let (done, stop, wake) = (run.done.clone(), run.stop.clone(), self.wake.clone());
+        self.spawn("dataset", move || {
+            let progress = move |n: u64| {
+                done.fetch_add(n, Ordering::Relaxed);
+                wake();
+            };
+            let result = dataset::generate(&request, &stop, &progress).map_err(|e| e.to_string());
+            JobEvent::DatasetDone { dir: request.dir, result }
+        });
+        run
+    }
+}

@@ -1,0 +1,27 @@
+//! The desktop app (eframe): topology canvas, routing and traffic editing, training with live
+//! curves, delay heatmap and instant what-if. The UI thread only draws and sends commands; the
+//! model, the simulator, training and file I/O run on workers (see [`predictor`] and [`jobs`]).
+
+pub mod analysis;
+pub mod app;
+pub mod canvas;
+pub mod colour;
+pub mod document;
+pub mod figures;
+pub mod jobs;
+pub mod panels;
+pub mod predictor;
+
+pub use app::{AppOptions, Command, PathcastApp};
+
+/// Opens the app window and runs until it closes.
+pub fn run(options: AppOptions) -> Result<(), eframe::Error> {
+    let native = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("pathcast")
+            .with_inner_size([1440.0, 900.0])
+            .with_min_inner_size([900.0, 600.0]),
+        ..Default::default()
+    };
+    eframe::run_native("pathcast", native, Box::new(move |cc| Ok(Box::new(PathcastApp::new(cc, options)))))
+}

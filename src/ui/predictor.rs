@@ -1,0 +1,286 @@
+//! The prediction worker: holds the RouteNet model on its own thread and answers the newest
+//! scenario it was sent, so the UI never waits for the model.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::data::Record;
+use crate::model::{DefaultBackend, Normalization, RouteNet, checkpoint, pretrained};
+use crate::net::{NodeId, Scenario};
+use crate::ui::document::METRIC;
+
+/// Called when the worker has something new (the app passes a repaint request).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// Which model makes the predictions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSource {
+    /// The model compiled into pathcast.
+    Shipped,
+    /// The newest checkpoint of a training run.
+    Run(PathBuf),
+}
+
+/// One flow's predicted figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlowPrediction {
+    pub delay_s: f64,
+    pub jitter_s2: f64,
+    pub loss: f64,
+}
+
+/// Predictions for every flow of one scenario revision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub revision: u64,
+    pub flows: BTreeMap<(NodeId, NodeId), FlowPrediction>,
+    /// Time the model took.
+    pub elapsed: Duration,
+}
+
+impl Prediction {
+    /// The largest predicted delay, if any flow has one.
+    pub fn worst_delay(&self) -> Option<f64> {
+        self.flows.values().map(|f| f.delay_s).max_by(f64::total_cmp)
+    }
+}
+
+/// What a single link failure does, from a sweep over every link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureImpact {
+    pub link: (NodeId, NodeId),
+    pub worst_delay_s: f64,
+    pub mean_delay_s: f64,
+    /// Pairs with traffic left without any route.
+    pub disconnected: usize,
+}
+
+/// A reply from the worker.
+#[derive(Debug, Clone)]
+pub enum PredictorReply {
+    Prediction(Result<Arc<Prediction>, String>),
+    /// Impacts, worst first, for the scenario revision given.
+    Sweep {
+        revision: u64,
+        impacts: Result<Vec<FailureImpact>, String>,
+    },
+    ModelLoaded(Result<String, String>),
+}
+
+enum Request {
+    Predict { revision: u64, scenario: Box<Scenario> },
+    Sweep { revision: u64, scenario: Box<Scenario> },
+    Load(ModelSource),
+}
+
+/// Handle to the prediction thread; dropping it ends the thread.
+pub struct Predictor {
+    requests: Option<Sender<Request>>,
+    pub replies: Receiver<PredictorReply>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Predictor {
+    /// Starts the worker with the shipped model.
+    pub fn spawn(wake: Wake) -> Self {
+        let (requests, inbox) = unbounded();
+        let (outbox, replies) = unbounded();
+        let thread = std::thread::Builder::new()
+            .name("pathcast-predict".into())
+            .spawn(move || serve(&inbox, &outbox, &*wake))
+            .expect("spawn the prediction thread");
+        Predictor { requests: Some(requests), replies, thread: Some(thread) }
+    }
+
+    /// Asks for predictions; an older request still waiting is skipped.
+    pub fn predict(&self, revision: u64, scenario: &Scenario) {
+        self.send(Request::Predict { revision, scenario: Box::new(scenario.clone()) });
+    }
+
+    /// Asks for the impact of failing each duplex link of `scenario` alone.
+    pub fn sweep(&self, revision: u64, scenario: &Scenario) {
+        self.send(Request::Sweep { revision, scenario: Box::new(scenario.clone()) });
+    }
+
+    /// Switches model; the reply names the model or says why it could not load.
+    pub fn load(&self, source: ModelSource) {
+        self.send(Request::Load(source));
+    }
+
+    fn send(&self, request: Request) {
+        if let Some(requests) = &self.requests {
+            // The worker only stops when this handle drops, so the send cannot fail before that.
+            let _ = requests.send(request);
+        }
+    }
+}
+
+impl Drop for Predictor {
+    fn drop(&mut self) {
+        self.requests.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Model {
+    net: RouteNet<DefaultBackend>,
+    norm: Normalization,
+}
+
+impl Model {
+    fn load(source: &ModelSource) -> Result<(Self, String), String> {
+        let device = Default::default();
+        match source {
+            ModelSource::Shipped => {
+                let (net, meta) = pretrained::load::<DefaultBackend>(&device);
+                Ok((Model { net, norm: meta.normalization }, "shipped model".into()))
+            }
+            ModelSource::Run(dir) => {
+                let (net, meta) =
+                    checkpoint::load_model::<DefaultBackend>(dir, &device).map_err(|e| e.to_string())?;
+                Ok((
+                    Model { net, norm: meta.normalization },
+                    format!("{} (step {})", dir.display(), meta.step),
+                ))
+            }
+        }
+    }
+
+    fn predict(&self, revision: u64, scenario: &Scenario) -> Result<Prediction, String> {
+        let started = Instant::now();
+        let record = Record::from_scenario(scenario).map_err(|e| e.to_string())?;
+        let outputs = crate::train::predict(&self.net, &self.norm, &record, &Default::default());
+        let flows = record
+            .flows
+            .iter()
+            .zip(outputs)
+            .map(|(f, (delay_s, jitter_s2, loss))| {
+                ((f.src as NodeId, f.dst as NodeId), FlowPrediction { delay_s, jitter_s2, loss })
+            })
+            .collect();
+        Ok(Prediction { revision, flows, elapsed: started.elapsed() })
+    }
+
+    fn sweep(&self, scenario: &Scenario) -> Result<Vec<FailureImpact>, String> {
+        let links: Vec<_> = scenario.topology.duplex_links().map(|(a, b, _)| (a, b)).collect();
+        let mut impacts = Vec::with_capacity(links.len());
+        for link in links {
+            let (failed, disconnected) = scenario.with_failed_links(&[link], METRIC);
+            let prediction = self.predict(0, &failed)?;
+            let delays: Vec<f64> = prediction.flows.values().map(|f| f.delay_s).collect();
+            impacts.push(FailureImpact {
+                link,
+                worst_delay_s: delays.iter().copied().fold(0.0, f64::max),
+                mean_delay_s: delays.iter().sum::<f64>() / delays.len().max(1) as f64,
+                disconnected: disconnected.len(),
+            });
+        }
+        impacts.sort_by(|x, y| {
+            y.disconnected.cmp(&x.disconnected).then(y.worst_delay_s.total_cmp(&x.worst_delay_s))
+        });
+        Ok(impacts)
+    }
+}
+
+fn serve(inbox: &Receiver<Request>, outbox: &Sender<PredictorReply>, wake: &(dyn Fn() + Send + Sync)) {
+    let (mut model, _) = Model::load(&ModelSource::Shipped).expect("the shipped model loads");
+    while let Ok(first) = inbox.recv() {
+        let mut queue = vec![first];
+        queue.extend(inbox.try_iter());
+        // Only the newest prediction request matters: older scenarios are already out of date.
+        let newest_predict = queue.iter().rposition(|r| matches!(r, Request::Predict { .. }));
+        for (i, request) in queue.into_iter().enumerate() {
+            let reply = match request {
+                Request::Predict { .. } if Some(i) != newest_predict => continue,
+                Request::Predict { revision, scenario } => {
+                    PredictorReply::Prediction(model.predict(revision, &scenario).map(Arc::new))
+                }
+                Request::Sweep { revision, scenario } => {
+                    PredictorReply::Sweep { revision, impacts: model.sweep(&scenario) }
+                }
+                Request::Load(source) => {
+                    PredictorReply::ModelLoaded(Model::load(&source).map(|(m, name)| {
+                        model = m;
+                        name
+                    }))
+                }
+            };
+            if outbox.send(reply).is_err() {
+                return;
+            }
+            wake();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{TrafficSpec, builtin};
+
+    fn scenario(utilisation: f64) -> Scenario {
+        let topology = builtin::load("nsfnet").unwrap().topology;
+        let spec = TrafficSpec { seed: 5, max_avg_lambda: None, max_utilization: Some(utilisation) };
+        Scenario::generate("nsfnet", topology, spec).unwrap()
+    }
+
+    #[test]
+    fn answers_with_the_models_predictions_and_skips_stale_requests() {
+        let predictor = Predictor::spawn(Arc::new(|| {}));
+        let (light, heavy) = (scenario(0.3), scenario(0.9));
+        for revision in 1..=5 {
+            predictor.predict(revision, &light);
+        }
+        predictor.predict(6, &heavy);
+        let mut last = None;
+        while last.as_ref().is_none_or(|p: &Arc<Prediction>| p.revision != 6) {
+            match predictor.replies.recv_timeout(Duration::from_secs(60)).unwrap() {
+                PredictorReply::Prediction(p) => last = Some(p.unwrap()),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let heavy_prediction = last.unwrap();
+        assert_eq!(heavy_prediction.flows.len(), 14 * 13);
+        // Independent truth: the same model called directly.
+        let model = Model::load(&ModelSource::Shipped).unwrap().0;
+        assert_eq!(heavy_prediction.flows, model.predict(6, &heavy).unwrap().flows);
+        let light_prediction = model.predict(1, &light).unwrap();
+        let mean = |p: &Prediction| p.flows.values().map(|f| f.delay_s).sum::<f64>() / p.flows.len() as f64;
+        assert!(mean(&heavy_prediction) > mean(&light_prediction), "more load, more delay");
+    }
+
+    #[test]
+    fn a_missing_run_directory_is_reported_and_the_old_model_stays() {
+        let predictor = Predictor::spawn(Arc::new(|| {}));
+        predictor.load(ModelSource::Run("no/such/run".into()));
+        match predictor.replies.recv_timeout(Duration::from_secs(60)).unwrap() {
+            PredictorReply::ModelLoaded(Err(message)) => {
+                assert!(message.contains("no/such/run"), "{message}")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        predictor.predict(1, &scenario(0.5));
+        assert!(matches!(
+            predictor.replies.recv_timeout(Duration::from_secs(60)).unwrap(),
+            PredictorReply::Prediction(Ok(_))
+        ));
+    }
+
+    #[test]
+    fn the_failure_sweep_ranks_disconnections_first_then_worst_delay() {
+        let model = Model::load(&ModelSource::Shipped).unwrap().0;
+        let impacts = model.sweep(&scenario(0.6)).unwrap();
+        assert_eq!(impacts.len(), 21);
+        assert!(impacts.windows(2).all(|w| w[0].disconnected > w[1].disconnected
+            || (w[0].disconnected == w[1].disconnected && w[0].worst_delay_s >= w[1].worst_delay_s)));
+        // NSFNet is 2-edge-connected: no single failure disconnects a pair.
+        assert!(impacts.iter().all(|i| i.disconnected == 0));
+    }
+}

@@ -1,0 +1,182 @@
+//! The desktop app driven headless through egui_kittest: real app, real workers, clicks by
+//! accessible name.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use pathcast::net::routing;
+use pathcast::ui::document::{Edit, METRIC};
+use pathcast::ui::{AppOptions, Command, PathcastApp};
+
+fn launch() -> Harness<'static, PathcastApp> {
+    let mut harness = Harness::builder()
+        .with_size([1440.0, 900.0])
+        .build_eframe(|cc| PathcastApp::new(cc, AppOptions::default()));
+    wait_for(&mut harness, "first predictions", |app| app.predictions_current());
+    harness
+}
+
+/// Steps frames (workers run in real time) until `done` holds.
+fn wait_for(harness: &mut Harness<'_, PathcastApp>, what: &str, done: impl Fn(&PathcastApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !done(harness.state()) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; status: {:?}",
+            harness.state().status
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.step();
+}
+
+#[test]
+fn first_launch_shows_nsfnet_with_the_shipped_models_predictions() {
+    let mut harness = launch();
+    harness.run();
+    let app = harness.state();
+    assert_eq!(app.doc.design().topology.node_count(), 14);
+    assert_eq!(app.prediction.as_ref().unwrap().flows.len(), 14 * 13);
+    assert!(app.model_name.contains("shipped"));
+    let cells = pathcast::ui::analysis::HeatmapCells::new(app, false).unwrap();
+    let finite = cells.values.iter().filter(|v| v.is_finite()).count();
+    assert_eq!(finite, 14 * 13, "every pair but the diagonal has a delay");
+    // The canvas and the main controls are reachable by name.
+    harness.get_by_label("Topology canvas");
+    harness.get_by_label("Start training");
+    harness.get_by_label("Sweep every single-link failure");
+}
+
+#[test]
+fn choosing_another_path_reroutes_the_pair_and_changes_the_heatmap() {
+    let mut harness = launch();
+    let (src, dst) = harness.state().view.pair.unwrap();
+    let before = harness.state().prediction.clone().unwrap();
+    let topology = harness.state().doc.design().topology.clone();
+    let alternatives = routing::k_shortest_paths(&topology, METRIC, src, dst, 4);
+    let detour = alternatives.last().unwrap().clone();
+    assert_ne!(harness.state().doc.design().routing.path(src, dst), Some(&detour));
+    harness.get_by_label(&format!("{detour:?}")).click();
+    wait_for(&mut harness, "predictions after re-routing", |app| app.predictions_current());
+    let app = harness.state();
+    assert_eq!(app.doc.effective().routing.path(src, dst), Some(&detour));
+    assert!(app.doc.is_overridden(src, dst) && app.doc.dirty);
+    let after = app.prediction.clone().unwrap();
+    assert_ne!(before.flows[&(src, dst)], after.flows[&(src, dst)], "the re-routed pair's prediction moved");
+    let diff = pathcast::ui::analysis::HeatmapCells::new(app, true).unwrap();
+    let row = diff.nodes.iter().position(|&n| n == src).unwrap();
+    let col = diff.nodes.iter().position(|&n| n == dst).unwrap();
+    let change = diff.values[row * diff.nodes.len() + col];
+    let expected = (after.flows[&(src, dst)].delay_s - before.flows[&(src, dst)].delay_s) * 1e3;
+    assert!((change - expected).abs() < 1e-9, "{change} vs {expected}");
+}
+
+#[test]
+fn an_invalid_route_is_refused_with_the_reason() {
+    let mut harness = launch();
+    let revision = harness.state().doc.revision();
+    harness.state_mut().run(Command::Edit(Edit::SetRoute(vec![0, 5, 13])));
+    harness.step();
+    let app = harness.state();
+    assert_eq!(app.doc.revision(), revision);
+    assert!(app.status.error && app.status.message.contains("0→5"), "{:?}", app.status);
+}
+
+#[test]
+fn failing_a_link_reroutes_its_flows_and_the_sweep_ranks_every_link() {
+    let mut harness = launch();
+    harness.state_mut().run(Command::SelectLink(Some((0, 2))));
+    harness.step();
+    let before = harness.state().prediction.clone().unwrap();
+    harness.get_by_label("Fail link").click();
+    wait_for(&mut harness, "predictions after the failure", |app| app.predictions_current());
+    let app = harness.state();
+    assert!(app.doc.is_failed(0, 2));
+    let path = app.doc.effective().routing.path(0, 2).unwrap();
+    assert!(path.len() > 2, "0→2 now detours: {path:?}");
+    assert_ne!(before.flows[&(0, 2)], app.prediction.as_ref().unwrap().flows[&(0, 2)]);
+
+    harness.get_by_label("Sweep every single-link failure").click();
+    wait_for(&mut harness, "the failure sweep", |app| app.sweep.is_some());
+    let (_, impacts) = harness.state().sweep.clone().unwrap();
+    // The sweep covers the design's 21 links, worst first.
+    assert_eq!(impacts.len(), 21);
+    assert!(impacts.windows(2).all(|w| w[0].worst_delay_s >= w[1].worst_delay_s));
+    harness.get_by_label("Restore link").click();
+    wait_for(&mut harness, "predictions after the restore", |app| app.predictions_current());
+    assert!(harness.state().doc.failed().is_empty());
+    assert_eq!(harness.state().prediction.as_ref().unwrap().flows, before.flows);
+}
+
+#[test]
+fn training_from_the_app_draws_live_curves_and_switches_to_the_new_model() {
+    let mut harness = launch();
+    let run = tempfile::tempdir().unwrap();
+    {
+        let forms = &mut harness.state_mut().forms;
+        forms.train_data = "data/nsfnet".into();
+        forms.train_devices = "cpu:1".into();
+        forms.train.out = run.path().join("run");
+        forms.train.steps = 20;
+        forms.train.eval_every = 10;
+        forms.train.batch_samples = 4;
+        forms.train.warmup_steps = 2;
+    }
+    harness.get_by_label("Start training").click();
+    wait_for(&mut harness, "training curves", |app| {
+        app.training.loss.len() >= 2 && !app.training.val_mse.is_empty()
+    });
+    wait_for(&mut harness, "the end of training", |app| !app.training_running());
+    wait_for(&mut harness, "the trained model", |app| app.model_name.contains("step 20"));
+    wait_for(&mut harness, "its predictions", |app| app.predictions_current());
+    let app = harness.state();
+    assert_eq!(app.training.step, 20);
+    assert_eq!(app.training.val_mse.len(), 2, "evaluations at steps 10 and 20");
+    assert!(app.training.val_pearson.iter().all(|p| p[1].is_finite()));
+    assert!(!app.status.error, "{:?}", app.status);
+}
+
+#[test]
+fn a_dataset_run_can_be_cancelled_and_keeps_its_finished_shards() {
+    let mut harness = launch();
+    let out = tempfile::tempdir().unwrap();
+    {
+        let forms = &mut harness.state_mut().forms;
+        forms.dataset_out = out.path().join("ds").display().to_string();
+        forms.dataset_samples = 100_000;
+    }
+    harness.get_by_label("Generate dataset").click();
+    harness.step();
+    harness.get_by_label("Generate").click();
+    wait_for(&mut harness, "dataset progress", |app| {
+        app.dataset.as_ref().is_some_and(|run| run.finished() > 0)
+    });
+    harness.get_by_label("Cancel").click();
+    wait_for(&mut harness, "the cancelled run to end", |app| app.dataset.is_none());
+    let status = &harness.state().status;
+    assert!(!status.error && status.message.starts_with("Cancelled"), "{status:?}");
+    assert!(out.path().join("ds/manifest.json").exists());
+}
+
+#[test]
+fn unsaved_changes_are_not_lost_without_asking() {
+    let mut harness = launch();
+    harness.state_mut().run(Command::Edit(Edit::ScaleTraffic(1.2)));
+    harness.step();
+    assert!(harness.state().doc.dirty);
+    harness.state_mut().run(Command::LoadBuiltin("geant2"));
+    harness.step();
+    harness.get_by_label("Keep editing").click();
+    harness.step();
+    assert_eq!(harness.state().doc.design().topology.node_count(), 14);
+    harness.state_mut().run(Command::LoadBuiltin("geant2"));
+    harness.step();
+    harness.get_by_label("Discard").click();
+    wait_for(&mut harness, "GEANT2 predictions", |app| app.predictions_current());
+    let app = harness.state();
+    assert_eq!(app.doc.design().topology.node_count(), 24);
+    assert!(!app.doc.dirty);
+    assert_eq!(app.prediction.as_ref().unwrap().flows.len(), 24 * 23);
+}
