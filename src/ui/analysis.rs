@@ -162,9 +162,9 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let value = cells.values[row * n + col];
     response.response.clone().on_hover_ui_at_pointer(|ui| {
         if value.is_nan() {
-            ui.label(format!("{src} → {dst}: no flow"));
+            ui.label(format!("{src} -> {dst}: no flow"));
         } else {
-            ui.label(format!("{src} → {dst}: {value:.2} {unit}"));
+            ui.label(format!("{src} -> {dst}: {value:.2} {unit}"));
         }
     });
     if response.response.clicked() && src != dst {

@@ -462,7 +462,8 @@ impl PathcastApp {
     }
 
     fn error(&mut self, message: impl Into<String>) {
-        self.status = Status { message: message.into(), error: true };
+        // egui's bundled font has no arrows; library messages write pairs as `a→b`.
+        self.status = Status { message: message.into().replace('→', "->"), error: true };
     }
 
     fn remember(&mut self, path: &std::path::Path) {

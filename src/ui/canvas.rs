@@ -394,7 +394,7 @@ fn tooltip(
             let util = app.figures.value(LinkColouring::Utilisation, from, to);
             let delay = app.figures.value(LinkColouring::DelayContribution, from, to);
             ui.label(format!(
-                "{from}→{to}: utilisation {}, predicted delay per hop {}",
+                "{from} -> {to}: utilisation {}, predicted delay per hop {}",
                 util.map_or("–".into(), |u| format!("{:.1} %", u * 100.0)),
                 delay.map_or("–".into(), |d| format!("{:.2} ms", d * 1e3)),
             ));

@@ -202,7 +202,7 @@ fn route(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
     }
     let (src, dst) = app.view.pair.unwrap_or((ids[0], ids[1]));
     ui.horizontal(|ui| {
-        if let Some(s) = node_combo(ui, app, "→", src) {
+        if let Some(s) = node_combo(ui, app, "source", src) {
             commands.push(Command::SelectPair(Some((s, if s == dst { src } else { dst }))));
         }
         if let Some(d) = node_combo(ui, app, "destination", dst) {
@@ -282,7 +282,7 @@ fn traffic(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>
         ui.horizontal(|ui| {
             field(
                 ui,
-                &format!("Rate {src}→{dst} (bit/s)"),
+                &format!("Rate {src} -> {dst} (bit/s)"),
                 egui::DragValue::new(&mut rate).speed(10.0).range(0.0..=1e12),
             );
         });
@@ -293,7 +293,7 @@ fn traffic(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>
     let design = app.doc.design();
     let total: f64 = design.traffic.iter().map(|(_, _, r)| r).sum();
     ui.label(format!("{} pairs, {:.1} kbit/s offered in total", design.traffic.len(), total / 1e3));
-    ui.label("Load or save traffic with File → Open / Save (scenario JSON).");
+    ui.label("Load or save traffic with File > Open / Save (scenario JSON).");
 }
 
 fn failures(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
