@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pathcast::net::routing;
@@ -13,6 +14,7 @@ fn launch() -> Harness<'static, PathcastApp> {
     let mut harness = Harness::builder()
         .with_size([1440.0, 900.0])
         .with_max_steps(64)
+        .with_step_dt(1.0 / 60.0)
         .build_eframe(|cc| PathcastApp::new(cc, AppOptions::default()));
     wait_for(&mut harness, "first predictions", |app| app.predictions_current());
     harness
@@ -196,4 +198,109 @@ fn unsaved_changes_are_not_lost_without_asking() {
     assert_eq!(app.doc.design().topology.node_count(), 24);
     assert!(!app.doc.dirty);
     assert_eq!(app.prediction.as_ref().unwrap().flows.len(), 24 * 23);
+}
+
+/// A primary click at a screen position, as the pointer would make it.
+fn click_at(harness: &mut Harness<'_, PathcastApp>, pos: egui::Pos2) {
+    let button = |pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.event(egui::Event::PointerMoved(pos));
+    harness.step();
+    harness.event(button(true));
+    harness.step();
+    harness.event(button(false));
+    harness.step();
+    // Let egui's double-click window pass so that the next click is a click of its own.
+    harness.run_steps(30);
+}
+
+#[test]
+fn clicking_a_node_sequence_on_the_canvas_reroutes_the_pair() {
+    let mut harness = launch();
+    let (src, dst) = harness.state().view.pair.unwrap();
+    let topology = harness.state().doc.design().topology.clone();
+    let detour = routing::k_shortest_paths(&topology, METRIC, src, dst, 4).pop().unwrap();
+    harness.get_by_label("Re-route on canvas").click();
+    harness.run();
+    let revision = harness.state().doc.revision();
+    for &node in &detour[1..] {
+        // The toolbar above the canvas grows with the route shown in it: measure every time.
+        let canvas = harness.get_by_label("Topology canvas").rect();
+        let pos = pathcast::ui::canvas::node_screen_position(harness.state(), canvas, node).unwrap();
+        click_at(&mut harness, pos);
+    }
+    wait_for(&mut harness, "predictions after re-routing", |app| {
+        app.doc.revision() > revision && app.predictions_current()
+    });
+    let app = harness.state();
+    assert_eq!(app.doc.design().routing.path(src, dst), Some(&detour));
+    assert!(app.view.route_draft.is_empty(), "the draft is used up");
+}
+
+#[test]
+fn verify_simulates_the_scenario_and_compares_with_the_predictions() {
+    let mut harness = launch();
+    harness.state_mut().forms.verify_packets = 300;
+    harness.get_by_label("Simulate and compare").click();
+    wait_for(&mut harness, "the simulation", |app| app.verification.is_some());
+    let app = harness.state();
+    let (points, mape) = pathcast::ui::analysis::verification_points(app).unwrap();
+    assert_eq!(points.len(), 14 * 13);
+    // Independent check of the MAPE from the points themselves.
+    let expected =
+        points.iter().map(|[sim, pred]| ((pred - sim) / sim).abs()).sum::<f64>() / points.len() as f64;
+    assert!((mape - 100.0 * expected).abs() < 1e-9);
+    // The shipped model is accurate on NSFNet: a short simulation agrees within a loose bound.
+    assert!(mape < 25.0, "MAPE {mape} %");
+}
+
+#[test]
+fn drawing_on_the_canvas_adds_links_and_nodes() {
+    let mut harness = launch();
+    assert!(!harness.state().doc.design().topology.are_linked(0, 13));
+    harness.get_by_label("Add link").click();
+    harness.run();
+    let canvas = harness.get_by_label("Topology canvas").rect();
+    let at = |h: &Harness<'_, PathcastApp>, n| {
+        pathcast::ui::canvas::node_screen_position(h.state(), canvas, n).unwrap()
+    };
+    let (from, to) = (at(&harness, 0), at(&harness, 13));
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.event(egui::Event::PointerMoved(from));
+    harness.step();
+    harness.event(button(from, true));
+    harness.step();
+    for i in 1..=10 {
+        harness.event(egui::Event::PointerMoved(from + (to - from) * (i as f32 / 10.0)));
+        harness.step();
+    }
+    harness.event(button(to, false));
+    harness.step();
+    wait_for(&mut harness, "the new link's predictions", |app| {
+        app.doc.design().topology.are_linked(0, 13) && app.predictions_current()
+    });
+    assert_eq!(harness.state().doc.effective().routing.path(0, 13), Some(&vec![0, 13]));
+
+    // A double-click on empty canvas adds a node there.
+    let empty = canvas.left_bottom() + egui::vec2(60.0, -80.0);
+    let nodes = harness.state().doc.design().topology.node_count();
+    harness.run_steps(30);
+    for _ in 0..2 {
+        harness.event(egui::Event::PointerMoved(empty));
+        harness.event(button(empty, true));
+        harness.step();
+        harness.event(button(empty, false));
+        harness.step();
+    }
+    harness.step();
+    assert_eq!(harness.state().doc.design().topology.node_count(), nodes + 1);
 }

@@ -131,14 +131,20 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
         .show_grid(false)
         .x_axis_label("destination")
         .y_axis_label("source")
-        .x_axis_formatter(
-            move |mark, _| if mark.value.fract() == 0.5 { label(mark.value as usize) } else { String::new() },
-        )
+        // Tiles are centred on whole numbers: column c shows destination c, row r (from the
+        // bottom) source n-1-r.
+        .x_axis_formatter(move |mark, _| {
+            if mark.value.fract() == 0.0 && mark.value >= 0.0 {
+                label(mark.value as usize)
+            } else {
+                String::new()
+            }
+        })
         .y_axis_formatter({
             let nodes = cells.nodes.clone();
             move |mark, _| {
-                let row = n as f64 - 1.0 - (mark.value - 0.5);
-                if mark.value.fract() == 0.5 && row >= 0.0 {
+                let row = n as f64 - 1.0 - mark.value;
+                if mark.value.fract() == 0.0 && row >= 0.0 {
                     nodes.get(row as usize).map_or(String::new(), |id| id.to_string())
                 } else {
                     String::new()
@@ -147,13 +153,18 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
         })
         .show(ui, |plot| {
             plot.heatmap(
-                Heatmap::new(flipped, n).custom_mapping(Box::new(map)).show_labels(false).name("delay"),
+                Heatmap::new(flipped, n)
+                    .at(PlotPoint::new(-0.5, -0.5))
+                    .custom_mapping(Box::new(map))
+                    .show_labels(false)
+                    .name("delay"),
             );
             plot.pointer_coordinate()
         });
     let unit = if diff { "ms change" } else { "ms" };
     ui.label(format!("{} {lo:.2} … {hi:.2} {unit}", if diff { "change" } else { "delay" }));
     let Some(PlotPoint { x, y }) = response.inner else { return };
+    let (x, y) = ((x + 0.5).floor(), (y + 0.5).floor());
     if !(0.0..n as f64).contains(&x) || !(0.0..n as f64).contains(&y) {
         return;
     }

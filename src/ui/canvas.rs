@@ -47,6 +47,13 @@ pub fn layout(topology: &Topology) -> HashMap<NodeId, Pos2> {
         .collect()
 }
 
+/// Where a node is drawn on a canvas occupying `rect`, once the canvas has been shown.
+pub fn node_screen_position(app: &PathcastApp, rect: Rect, node: NodeId) -> Option<Pos2> {
+    let (focus, scale) = app.view.camera.view?;
+    let world = *layout(&app.doc.design().topology).get(&node)?;
+    Some(Frame { rect, focus, scale }.to_screen(world))
+}
+
 struct Frame {
     rect: Rect,
     focus: Pos2,
@@ -128,8 +135,9 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
     let hovered_link = if hovered_node.is_none() { pointer.and_then(link_at) } else { None };
 
     let camera = &mut app.view.camera;
+    // Where the button went down, not where the drag was recognised (a fast drag is already away).
     if response.drag_started()
-        && let Some(start) = response.interact_pointer_pos()
+        && let Some(start) = ui.input(|i| i.pointer.press_origin()).or(response.interact_pointer_pos())
     {
         match (app.view.tool, node_at(start)) {
             (Tool::Link, Some(node)) => camera.linking = Some(node),
@@ -156,7 +164,6 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
         }
     }
     camera.view = Some((focus, scale));
-
     if response.double_clicked() && hovered_node.is_none() && hovered_link.is_none() {
         if let Some(p) = pointer {
             let w = frame.to_world(p);
@@ -220,7 +227,8 @@ fn click(
 }
 
 fn toolbar(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
+    // Wrapped, so a long route never widens the canvas into the side panels.
+    ui.horizontal_wrapped(|ui| {
         ui.selectable_value(&mut app.view.tool, Tool::Select, "Select / move")
             .on_hover_text("Click to select, drag nodes to move them, drag empty space to pan, scroll to zoom; double-click empty space to add a node");
         ui.selectable_value(&mut app.view.tool, Tool::Link, "Add link")

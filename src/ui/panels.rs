@@ -223,9 +223,9 @@ fn route(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
         && let Some(f) = p.flows.get(&(src, dst))
     {
         ui.label(format!(
-            "Predicted delay {:.2} ms, jitter {:.3} ms², loss {:.2} %",
+            "Predicted delay {:.2} ms, jitter (std) {:.2} ms, loss {:.2} %",
             f.delay_s * 1e3,
-            f.jitter_s2 * 1e6,
+            f.jitter_s2.max(0.0).sqrt() * 1e3,
             f.loss * 100.0
         ));
     }
