@@ -145,7 +145,23 @@ pub struct Training {
     pub samples_per_s: f64,
 }
 
+/// Loss points kept for the curve; beyond this, neighbours are averaged in pairs.
+const MAX_LOSS_POINTS: usize = 4096;
+
 impl Training {
+    /// Adds a training-loss point, halving the resolution of old points when there are too many,
+    /// so that a long run keeps drawing in constant time.
+    pub fn push_loss(&mut self, step: u64, loss: f64) {
+        self.loss.push([step as f64, loss]);
+        if self.loss.len() > MAX_LOSS_POINTS {
+            self.loss = self
+                .loss
+                .chunks(2)
+                .map(|c| [c[c.len() - 1][0], c.iter().map(|p| p[1]).sum::<f64>() / c.len() as f64])
+                .collect();
+        }
+    }
+
     /// Seconds left at the current pace, once two steps are known.
     pub fn eta_s(&self) -> Option<f64> {
         let (first, started) = self.first_step?;
@@ -617,7 +633,7 @@ impl PathcastApp {
                 t.first_step.get_or_insert((step, Instant::now()));
                 t.step = step;
                 t.samples_per_s = samples_per_s;
-                t.loss.push([step as f64, loss]);
+                t.push_loss(step, loss);
             }
             TrainEvent::Eval { step, metrics } => {
                 t.val_mse.push([step as f64, metrics.overall.mse]);
@@ -732,4 +748,36 @@ fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), imag
     buffer.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
     crate::fsutil::write_atomic(path, &png)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_run_keeps_a_bounded_loss_curve_with_the_right_mean() {
+        let mut training = Training::default();
+        let steps = 3 * MAX_LOSS_POINTS as u64;
+        for step in 1..=steps {
+            training.push_loss(step, step as f64);
+        }
+        assert!(training.loss.len() <= MAX_LOSS_POINTS);
+        assert_eq!(training.loss.last().unwrap()[0], steps as f64);
+        // With loss = step, a point averaging the steps since the previous point lies between them.
+        assert!(training.loss.windows(2).all(|w| w[0][0] < w[1][1] && w[1][1] <= w[1][0]));
+        assert!(training.loss.windows(2).all(|w| w[0][0] < w[1][0]));
+    }
+
+    #[test]
+    fn frame_time_quantiles_come_from_the_kept_window() {
+        let mut frames = FrameTimes::default();
+        assert_eq!(frames.quantile(0.5), None);
+        for i in 0..1000 {
+            frames.push(f64::from(i));
+        }
+        // Only the last 600 frames (400..999) are kept.
+        assert_eq!(frames.quantile(0.0), Some(400.0));
+        assert_eq!(frames.quantile(1.0), Some(999.0));
+        assert_eq!(frames.quantile(0.5), Some(700.0));
+    }
 }
