@@ -593,10 +593,11 @@ fn train(args: TrainArgs) -> Result<()> {
                 bar.set_position(*step);
                 bar.set_message(format!("loss {loss:.4}  {samples_per_s:.1} samples/s"));
             }
-            TrainEvent::Eval { step, metrics } => bar.suspend(|| {
+            TrainEvent::Eval { step, metrics, train } => bar.suspend(|| {
+                let m = &metrics.overall;
                 eprintln!(
-                    "step {step}: validation MSE {:.5}  ρ {:.4}  MAPE {:.2}%  ({} paths)",
-                    metrics.overall.mse, metrics.overall.pearson, metrics.overall.mape, metrics.overall.paths
+                    "step {step}: validation MSE {:.5}  ρ {:.4}  MAPE {:.2}%  ({} paths); training shard ρ {:.4}",
+                    m.mse, m.pearson, m.mape, m.paths, train.pearson
                 )
             }),
             TrainEvent::Checkpoint { .. } => {}

@@ -148,6 +148,7 @@ fn training_from_the_app_draws_live_curves_and_switches_to_the_new_model() {
     assert_eq!(app.training.step, 20);
     assert_eq!(app.training.val_mse.len(), 2, "evaluations at steps 10 and 20");
     assert!(app.training.val_pearson.iter().all(|p| p[1].is_finite()));
+    assert_eq!(app.training.train_pearson.len(), 2);
     assert!(!app.status.error, "{:?}", app.status);
 }
 

@@ -53,7 +53,7 @@ pub fn run(name: &str, config: &TrainConfig) -> Result<RunSummary, TrainError> {
             TrainEvent::Step { step, elapsed_s, samples_per_s: rate, .. } => {
                 (steps, last_step_at, samples_per_s) = (step, elapsed_s, rate);
             }
-            TrainEvent::Eval { step, metrics } => evals.push((step, metrics, last_step_at)),
+            TrainEvent::Eval { step, metrics, .. } => evals.push((step, metrics, last_step_at)),
             _ => {}
         }
     }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::devices::Devices;
 use super::lamb::{Lamb, LambConfig};
-use super::metrics::{EvalMetrics, MetricsAccumulator};
+use super::metrics::{EvalMetrics, Metrics, MetricsAccumulator};
 use super::parallel::DataParallel;
 use crate::data::loader::split_shards;
 use crate::data::shard::ShardError;
@@ -91,11 +91,33 @@ impl Default for TrainConfig {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TrainEvent {
-    Started { step: u64, steps: u64, train_shards: usize, validation_shards: usize },
-    Step { step: u64, loss: f64, samples_per_s: f64, elapsed_s: f64 },
-    Eval { step: u64, metrics: EvalMetrics },
-    Checkpoint { step: u64, dir: PathBuf },
-    Finished { step: u64, stopped: bool },
+    Started {
+        step: u64,
+        steps: u64,
+        train_shards: usize,
+        validation_shards: usize,
+    },
+    Step {
+        step: u64,
+        loss: f64,
+        samples_per_s: f64,
+        elapsed_s: f64,
+    },
+    /// Validation metrics, and the same metrics on the first training shard (`train`: how well the
+    /// model fits what it learns from, for train-vs-validation curves).
+    Eval {
+        step: u64,
+        metrics: EvalMetrics,
+        train: Metrics,
+    },
+    Checkpoint {
+        step: u64,
+        dir: PathBuf,
+    },
+    Finished {
+        step: u64,
+        stopped: bool,
+    },
 }
 
 /// Why training failed.
@@ -246,6 +268,7 @@ pub fn train<B: AutodiffBackend>(
     if train_shards.is_empty() {
         return Err(TrainError::Config("no training shards in the given datasets".into()));
     }
+    let eval_shards = EvalShards { validation: val_shards, train_probe: train_shards[..1].to_vec() };
     B::seed(device, config.seed);
 
     let resumed = if config.resume { resume_state::<B>(config, device)? } else { None };
@@ -262,7 +285,7 @@ pub fn train<B: AutodiffBackend>(
         step,
         steps: config.steps,
         train_shards: train_shards.len(),
-        validation_shards: val_shards.len(),
+        validation_shards: eval_shards.validation.len(),
     });
 
     let loader_config =
@@ -296,7 +319,7 @@ pub fn train<B: AutodiffBackend>(
                 elapsed_s,
             });
             if step % config.eval_every == 0 {
-                checkpoint_and_eval(config, device, &model, &optimizer, &norm, step, &val_shards, events)?;
+                checkpoint_and_eval(config, device, &model, &optimizer, &norm, step, &eval_shards, events)?;
             }
         }
         if !any {
@@ -305,7 +328,7 @@ pub fn train<B: AutodiffBackend>(
         epoch += 1;
     }
     if step % config.eval_every != 0 {
-        checkpoint_and_eval(config, device, &model, &optimizer, &norm, step, &val_shards, events)?;
+        checkpoint_and_eval(config, device, &model, &optimizer, &norm, step, &eval_shards, events)?;
     }
     let _ = events.send(TrainEvent::Finished { step, stopped });
     Ok(())
@@ -411,6 +434,13 @@ fn fit_normalization(train_shards: &[PathBuf], seed: u64) -> Result<Normalizatio
     Ok(Normalization::fit(&batches))
 }
 
+/// The shards evaluated at each checkpoint.
+struct EvalShards {
+    validation: Vec<PathBuf>,
+    /// One training shard, measured like the validation set.
+    train_probe: Vec<PathBuf>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn checkpoint_and_eval<B: AutodiffBackend>(
     config: &TrainConfig,
@@ -419,7 +449,7 @@ fn checkpoint_and_eval<B: AutodiffBackend>(
     optimizer: &Optim<B>,
     norm: &Normalization,
     step: u64,
-    val_shards: &[PathBuf],
+    shards: &EvalShards,
     events: &Sender<TrainEvent>,
 ) -> Result<(), TrainError> {
     let meta = Checkpoint {
@@ -437,10 +467,11 @@ fn checkpoint_and_eval<B: AutodiffBackend>(
     ];
     let dir = checkpoint::save(&config.out, &meta, &files)?;
     let _ = events.send(TrainEvent::Checkpoint { step, dir });
-    if !val_shards.is_empty() {
+    if !shards.validation.is_empty() {
         let valid = model.valid();
-        let metrics = evaluate(&valid, norm, val_shards, config.batch_samples, device)?;
-        let _ = events.send(TrainEvent::Eval { step, metrics });
+        let metrics = evaluate(&valid, norm, &shards.validation, config.batch_samples, device)?;
+        let train = evaluate(&valid, norm, &shards.train_probe, config.batch_samples, device)?.overall;
+        let _ = events.send(TrainEvent::Eval { step, metrics, train });
     }
     Ok(())
 }

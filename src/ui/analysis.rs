@@ -208,6 +208,7 @@ fn curves(ui: &mut egui::Ui, app: &PathcastApp) {
         .x_axis_label("step")
         .include_y(1.0)
         .show(ui, |plot| {
+            plot.line(Line::new("training ρ", PlotPoints::from(t.train_pearson.clone())));
             plot.line(Line::new("validation ρ", PlotPoints::from(t.val_pearson.clone())).width(2.0));
         });
     if let (Some(mse), Some(rho)) = (t.val_mse.last(), t.val_pearson.last()) {

@@ -139,6 +139,8 @@ pub struct Training {
     /// (step, validation MSE) and (step, validation ρ).
     pub val_mse: Vec<[f64; 2]>,
     pub val_pearson: Vec<[f64; 2]>,
+    /// (step, ρ on a training shard), measured with each validation.
+    pub train_pearson: Vec<[f64; 2]>,
     pub step: u64,
     pub steps: u64,
     pub first_step: Option<(u64, Instant)>,
@@ -526,7 +528,10 @@ impl PathcastApp {
 
     fn on_job(&mut self, event: JobEvent) {
         match event {
-            JobEvent::Picked { path: None, .. } => {}
+            JobEvent::Picked { path: None, .. } => self.info(
+                "No file chosen. If no dialog appeared, this desktop has no file-chooser portal: \
+                 name the file on the command line (pathcast gui FILE)",
+            ),
             JobEvent::Picked { purpose, path: Some(path) } => match purpose {
                 DialogPurpose::Open => self.jobs.load(path),
                 DialogPurpose::SaveScenario | DialogPurpose::SaveTopology => {
@@ -635,9 +640,11 @@ impl PathcastApp {
                 t.samples_per_s = samples_per_s;
                 t.push_loss(step, loss);
             }
-            TrainEvent::Eval { step, metrics } => {
-                t.val_mse.push([step as f64, metrics.overall.mse]);
-                t.val_pearson.push([step as f64, metrics.overall.pearson]);
+            TrainEvent::Eval { step, metrics, train } => {
+                let x = step as f64;
+                t.val_mse.push([x, metrics.overall.mse]);
+                t.val_pearson.push([x, metrics.overall.pearson]);
+                t.train_pearson.push([x, train.pearson]);
             }
             TrainEvent::Checkpoint { .. } => {}
             TrainEvent::Finished { step, stopped } => {

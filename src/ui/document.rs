@@ -226,6 +226,9 @@ impl Document {
                 scenario.traffic.scale(factor);
             }
             Edit::SetRate { src, dst, rate_bps } => {
+                if rate_bps > 0.0 && scenario.routing.path(src, dst).is_none() {
+                    return Err(RouteError::NoPath { src, dst }.into());
+                }
                 scenario.traffic.set(src, dst, rate_bps)?;
             }
             Edit::FailLink { a, b } => {
@@ -348,6 +351,18 @@ mod tests {
         assert!(doc.design().traffic.iter().all(|(s, d, _)| s != 4 && d != 4));
         assert_eq!(doc.design().traffic.len(), 13 * 12);
         assert!(doc.design().flows().is_ok());
+    }
+
+    #[test]
+    fn traffic_between_disconnected_nodes_is_refused() {
+        let mut doc = nsfnet();
+        doc.apply(Edit::AddNode { label: "island".into(), pos: [0.0, 0.0] }).unwrap();
+        let island = doc.design().topology.node_bound() - 1;
+        let err = doc.apply(Edit::SetRate { src: 0, dst: island, rate_bps: 100.0 }).unwrap_err();
+        assert_eq!(err, EditError::Route(RouteError::NoPath { src: 0, dst: island }));
+        doc.apply(Edit::AddLink { a: island, b: 0 }).unwrap();
+        doc.apply(Edit::SetRate { src: 0, dst: island, rate_bps: 100.0 }).unwrap();
+        assert!(doc.effective().flows().is_ok());
     }
 
     #[test]
