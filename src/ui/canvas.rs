@@ -7,9 +7,9 @@ use eframe::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2, pos2, 
 
 use crate::net::{NodeId, Topology};
 use crate::ui::app::{Command, PathcastApp, Tool};
-use crate::ui::colour;
 use crate::ui::document::Edit;
 use crate::ui::figures::LinkColouring;
+use crate::ui::{colour, panels};
 
 const NODE_RADIUS: f32 = 9.0;
 const PICK_NODE: f32 = 14.0;
@@ -425,28 +425,11 @@ fn context_menu(
         response.ctx.data(|d| d.get_temp(target_id)).unwrap_or_default();
     response.context_menu(|ui| {
         if let Some(node) = node {
-            if ui.button(format!("Route from node {node}")).clicked() {
-                let dst = app.view.pair.map_or(node, |(_, d)| d);
-                commands.push(Command::SelectPair(Some((node, dst)).filter(|(s, d)| s != d)));
-            }
-            if ui.button(format!("Route to node {node}")).clicked() {
-                let src = app.view.pair.map_or(node, |(s, _)| s);
-                commands.push(Command::SelectPair(Some((src, node)).filter(|(s, d)| s != d)));
-            }
-            if ui.button(format!("Delete node {node}")).clicked() {
-                commands.push(Command::Edit(Edit::DeleteNode(node)));
-            }
+            ui.label(format!("Node {node}"));
+            panels::node_actions(ui, app, node, commands);
         } else if let Some((a, b)) = link {
-            if app.doc.is_failed(a, b) {
-                if ui.button("Restore link").clicked() {
-                    commands.push(Command::Edit(Edit::RestoreLink { a, b }));
-                }
-            } else if ui.button("Fail link (what-if)").clicked() {
-                commands.push(Command::Edit(Edit::FailLink { a, b }));
-            }
-            if ui.button("Delete link").clicked() {
-                commands.push(Command::Edit(Edit::DeleteLink { a, b }));
-            }
+            ui.label(format!("Link {a} - {b}"));
+            panels::link_actions(ui, app, a, b, commands);
         } else if ui.button("Fit view").clicked() {
             commands.push(Command::FitView);
         }

@@ -124,23 +124,40 @@ fn node_name(app: &PathcastApp, id: NodeId) -> String {
     }
 }
 
+/// Route from / route to / delete buttons for a node (selection panel and canvas menu).
+pub fn node_actions(ui: &mut egui::Ui, app: &PathcastApp, id: NodeId, commands: &mut Vec<Command>) {
+    if ui.button("Route from here").clicked() {
+        let dst = app.view.pair.map_or(id, |(_, d)| d);
+        commands.push(Command::SelectPair(Some((id, dst)).filter(|(s, d)| s != d)));
+    }
+    if ui.button("Route to here").clicked() {
+        let src = app.view.pair.map_or(id, |(s, _)| s);
+        commands.push(Command::SelectPair(Some((src, id)).filter(|(s, d)| s != d)));
+    }
+    if ui.button("Delete node").clicked() {
+        commands.push(Command::Edit(Edit::DeleteNode(id)));
+    }
+}
+
+/// Fail or restore, and delete, buttons for a link (link editor and canvas menu).
+pub fn link_actions(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, commands: &mut Vec<Command>) {
+    if app.doc.is_failed(a, b) {
+        if ui.button("Restore link").clicked() {
+            commands.push(Command::Edit(Edit::RestoreLink { a, b }));
+        }
+    } else if ui.button("Fail link").clicked() {
+        commands.push(Command::Edit(Edit::FailLink { a, b }));
+    }
+    if ui.button("Delete link").clicked() {
+        commands.push(Command::Edit(Edit::DeleteLink { a, b }));
+    }
+}
+
 fn selection(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let topology = &app.doc.design().topology;
     if let Some(id) = app.view.node.filter(|&id| topology.node(id).is_some()) {
         ui.label(format!("Node {}", node_name(app, id)));
-        ui.horizontal(|ui| {
-            if ui.button("Route from here").clicked() {
-                let dst = app.view.pair.map_or(id, |(_, d)| d);
-                commands.push(Command::SelectPair(Some((id, dst)).filter(|(s, d)| s != d)));
-            }
-            if ui.button("Route to here").clicked() {
-                let src = app.view.pair.map_or(id, |(s, _)| s);
-                commands.push(Command::SelectPair(Some((src, id)).filter(|(s, d)| s != d)));
-            }
-            if ui.button("Delete node").clicked() {
-                commands.push(Command::Edit(Edit::DeleteNode(id)));
-            }
-        });
+        ui.horizontal(|ui| node_actions(ui, app, id, commands));
     } else if let Some((a, b)) = app.view.link.filter(|&(a, b)| topology.are_linked(a, b)) {
         link_editor(ui, app, a, b, commands);
     } else {
@@ -168,18 +185,7 @@ fn link_editor(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, comma
     if params != current {
         commands.push(Command::Edit(Edit::SetLink { a, b, params }));
     }
-    ui.horizontal(|ui| {
-        if app.doc.is_failed(a, b) {
-            if ui.button("Restore link").clicked() {
-                commands.push(Command::Edit(Edit::RestoreLink { a, b }));
-            }
-        } else if ui.button("Fail link").clicked() {
-            commands.push(Command::Edit(Edit::FailLink { a, b }));
-        }
-        if ui.button("Delete link").clicked() {
-            commands.push(Command::Edit(Edit::DeleteLink { a, b }));
-        }
-    });
+    ui.horizontal(|ui| link_actions(ui, app, a, b, commands));
 }
 
 fn node_combo(ui: &mut egui::Ui, app: &PathcastApp, label: &str, value: NodeId) -> Option<NodeId> {
