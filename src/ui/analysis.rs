@@ -99,7 +99,7 @@ fn summary(ui: &mut egui::Ui, app: &PathcastApp) {
 }
 
 fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
-    let Some(cells) = HeatmapCells::new(app, app.view.diff) else {
+    let Some((_, cells)) = &app.heatmap else {
         ui.label("No predictions yet.");
         return;
     };

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::TryRecvError;
 use eframe::egui;
 
-use crate::net::{NodeId, Scenario, TrafficSpec, builtin};
+use crate::net::{NodeId, Path, Scenario, TrafficSpec, builtin, routing};
 use crate::sim::{SimConfig, SimResult};
 use crate::train::{TrainConfig, TrainEvent, TrainHandle};
-use crate::ui::document::{Document, Edit};
+use crate::ui::analysis::HeatmapCells;
+use crate::ui::document::{Document, Edit, METRIC};
 use crate::ui::figures::{LinkColouring, LinkFigures};
 use crate::ui::jobs::{DatasetRun, DialogPurpose, JobEvent, Jobs};
 use crate::ui::predictor::{FailureImpact, ModelSource, Prediction, Predictor, PredictorReply};
@@ -212,6 +213,12 @@ impl FrameTimes {
     }
 }
 
+/// What a heatmap was computed from (see [`PathcastApp::heatmap`]).
+pub type HeatmapKey = (u64, Option<u64>, Option<u64>, bool);
+
+/// Alternatives offered for re-routing a pair.
+const ALTERNATIVES: usize = 4;
+
 const RECENT_KEY: &str = "pathcast.recent";
 const RECENT_MAX: usize = 8;
 
@@ -235,6 +242,11 @@ pub struct PathcastApp {
     pub verifying: Option<Arc<Prediction>>,
     pub sweep: Option<(u64, Vec<FailureImpact>)>,
     pub sweeping: bool,
+    /// The selected pair's k shortest paths, and the (revision, pair) they were found for.
+    pub alternatives: Option<(u64, (NodeId, NodeId), Vec<Path>)>,
+    /// The heatmap's cells and what they were computed from: (document revision, prediction
+    /// revision, baseline revision, diff view).
+    pub heatmap: Option<(HeatmapKey, HeatmapCells)>,
     pub recent: Vec<PathBuf>,
     pub status: Status,
     pub frames: FrameTimes,
@@ -276,6 +288,8 @@ impl PathcastApp {
             verifying: None,
             sweep: None,
             sweeping: false,
+            alternatives: None,
+            heatmap: None,
             recent,
             status: Status::default(),
             frames: FrameTimes::default(),
@@ -402,6 +416,8 @@ impl PathcastApp {
         self.view.node = None;
         self.view.link = None;
         self.view.route_draft.clear();
+        // A new document has no "before the last edit" to compare with.
+        self.view.diff = false;
         self.sweep = None;
         self.document_changed(true);
     }
@@ -654,6 +670,34 @@ impl PathcastApp {
         }
     }
 
+    /// Finds the selected pair's alternatives once per pair and revision, not in every frame.
+    fn refresh_alternatives(&mut self) {
+        let Some((src, dst)) = self.view.pair else {
+            self.alternatives = None;
+            return;
+        };
+        let revision = self.doc.revision();
+        if self.alternatives.as_ref().is_some_and(|(r, pair, _)| (*r, *pair) == (revision, (src, dst))) {
+            return;
+        }
+        let paths = routing::k_shortest_paths(&self.doc.design().topology, METRIC, src, dst, ALTERNATIVES);
+        self.alternatives = Some((revision, (src, dst), paths));
+    }
+
+    /// Rebuilds the heatmap's cells when the predictions, the baseline or the view change.
+    fn refresh_heatmap(&mut self) {
+        let key = (
+            self.doc.revision(),
+            self.prediction.as_ref().map(|p| p.revision),
+            self.baseline.as_ref().map(|p| p.revision),
+            self.view.diff,
+        );
+        if self.heatmap.as_ref().is_some_and(|(k, _)| *k == key) {
+            return;
+        }
+        self.heatmap = HeatmapCells::new(self, self.view.diff).map(|cells| (key, cells));
+    }
+
     /// Draws the frame's panels and returns the commands they sent.
     fn draw(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
         let mut commands = Vec::new();
@@ -698,6 +742,8 @@ impl PathcastApp {
 impl eframe::App for PathcastApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_workers();
+        self.refresh_alternatives();
+        self.refresh_heatmap();
         self.handle_close(ctx);
         if self.training.handle.is_some() || self.dataset.is_some() {
             // Curves and progress bars move even when no input arrives.

@@ -3,15 +3,12 @@
 
 use eframe::egui::{self, Color32, RichText};
 
-use crate::net::{LinkParams, NodeId, builtin, routing};
+use crate::net::{LinkParams, NodeId, builtin};
 use crate::train::trainer::OptimizerKind;
 use crate::ui::app::{Command, PathcastApp, Tool};
-use crate::ui::document::{Edit, METRIC};
+use crate::ui::document::Edit;
 use crate::ui::jobs::DialogPurpose;
 use crate::ui::predictor::ModelSource;
-
-/// Alternatives offered for re-routing a pair.
-const ALTERNATIVES: usize = 4;
 
 /// File and view menus.
 pub fn menu_bar(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
@@ -237,7 +234,8 @@ fn route(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
     }
     ui.label("Alternatives (k shortest):");
     let current = app.doc.design().routing.path(src, dst);
-    for path in routing::k_shortest_paths(&app.doc.design().topology, METRIC, src, dst, ALTERNATIVES) {
+    let alternatives = app.alternatives.iter().filter(|(_, pair, _)| *pair == (src, dst));
+    for path in alternatives.flat_map(|(_, _, paths)| paths.iter().cloned()) {
         let chosen = current == Some(&path);
         if ui.radio(chosen, format!("{path:?}")).clicked() && !chosen {
             commands.push(Command::Edit(Edit::SetRoute(path)));
