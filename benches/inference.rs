@@ -1,10 +1,10 @@
-//! Prediction latency for a whole scenario (all flows), from scenario to per-flow delays, on CPU.
+//! Prediction latency for a whole scenario (all flows), from scenario to per-flow delays, on CPU:
+//! the frozen predictor the app and `pathcast predict` use, and the same model run through burn.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pathcast::data::{GraphBatch, Record};
-use pathcast::model::{DefaultBackend, Normalization, RouteNetConfig};
+use pathcast::model::{DefaultBackend, GraphInputs, pretrained};
 use pathcast::net::{Scenario, TrafficSpec, builtin};
-use pathcast::train::predict;
 
 fn scenario(name: &str) -> Scenario {
     let topology = builtin::load(name).unwrap().topology;
@@ -14,18 +14,21 @@ fn scenario(name: &str) -> Scenario {
 
 fn prediction_latency(c: &mut Criterion) {
     let device = Default::default();
-    let model = RouteNetConfig::default().init::<DefaultBackend>(&device);
+    let (model, meta) = pretrained::load::<DefaultBackend>(&device);
+    let norm = meta.normalization;
+    let frozen = model.freeze();
     let mut group = c.benchmark_group("inference");
     for name in ["nsfnet", "geant2"] {
         let scenario = scenario(name);
-        let record = Record::from_scenario(&scenario).unwrap();
-        let norm = Normalization::fit(&[GraphBatch::from_records([&record])]);
-        // Materialise the lazily initialised weights before timing.
-        predict(&model, &norm, &record, &device);
-        group.bench_function(format!("{name}_{}_flows", record.flows.len()), |b| {
+        let flows = scenario.traffic.len();
+        group.bench_function(format!("{name}_{flows}_flows"), |b| {
+            b.iter(|| frozen.predict(&norm, &Record::from_scenario(&scenario).unwrap()))
+        });
+        group.bench_function(format!("{name}_{flows}_flows_burn"), |b| {
             b.iter(|| {
-                let record = Record::from_scenario(&scenario).unwrap();
-                predict(&model, &norm, &record, &device)
+                let batch = GraphBatch::from_records([&Record::from_scenario(&scenario).unwrap()]);
+                let outputs = model.forward(&GraphInputs::<DefaultBackend>::new(&batch, &norm, &device));
+                outputs.into_data()
             })
         });
     }

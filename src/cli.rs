@@ -651,7 +651,7 @@ fn predict(args: PredictArgs) -> Result<()> {
     }
     let record =
         Record::from_scenario(&scenario).with_context(|| format!("{}: cannot route", args.scenario))?;
-    let predictions = crate::train::predict(&model, &meta.normalization, &record, &device);
+    let predictions = model.freeze().predict(&meta.normalization, &record);
     if args.json {
         let flows: Vec<_> = record
             .flows

@@ -6,10 +6,12 @@ use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::*;
 use pathcast::data::{GraphBatch, Record};
 use pathcast::model::checkpoint::{self, MODEL_FILE};
-use pathcast::model::{Checkpoint, GraphInputs, Normalization, RouteNetConfig};
+use pathcast::model::{
+    Checkpoint, GraphInputs, GraphLayout, Normalization, RouteNet, RouteNetConfig, pretrained,
+};
 use pathcast::net::{Node, Scenario, Topology, TrafficSpec, builtin};
 use pathcast::sim::{GeneratorConfig, SampleGenerator};
-use pathcast::train::{predict, trainer::training_loss};
+use pathcast::train::trainer::training_loss;
 
 type B = Flex;
 type AD = Autodiff<Flex>;
@@ -29,6 +31,18 @@ fn samples(n: u64) -> Vec<Record> {
 
 fn norm_of(records: &[Record]) -> Normalization {
     Normalization::fit(&[GraphBatch::from_records(records)])
+}
+
+/// Normalised outputs `[paths × 3]` of the burn model on records joined into one batch.
+fn burn_outputs(model: &RouteNet<B>, norm: &Normalization, records: &[Record]) -> Vec<f32> {
+    let batch = GraphBatch::from_records(records);
+    let inputs = GraphInputs::<B>::new(&batch, norm, &Default::default());
+    model.forward(&inputs).into_data().to_vec::<f32>().unwrap()
+}
+
+/// Per-flow predictions of the frozen predictor, as the app and `pathcast predict` make them.
+fn predict(model: &RouteNet<B>, norm: &Normalization, record: &Record) -> Vec<(f64, f64, f64)> {
+    model.freeze().predict(norm, record)
 }
 
 #[test]
@@ -124,8 +138,8 @@ fn relabelling_nodes_leaves_per_flow_predictions_unchanged() {
     let norm = norm_of(&records);
     let a = Record::from_scenario(&original).unwrap();
     let b = Record::from_scenario(&mirrored).unwrap();
-    let pa = predict(&model, &norm, &a, &device);
-    let pb = predict(&model, &norm, &b, &device);
+    let pa = predict(&model, &norm, &a);
+    let pb = predict(&model, &norm, &b);
     for (i, f) in a.flows.iter().enumerate() {
         let j = b
             .flows
@@ -143,16 +157,50 @@ fn a_sample_alone_and_inside_a_batch_predict_the_same() {
     let device = Default::default();
     B::seed(&device, 5);
     let model = RouteNetConfig::default().init::<B>(&device);
-    let alone = predict(&model, &norm, &records[1], &device);
-    let joined = GraphBatch::from_records(&records);
-    let inputs = GraphInputs::<B>::new(&joined, &norm, &device);
-    let out = model.forward(&inputs).into_data().to_vec::<f32>().unwrap();
-    let offset = records[0].flows.len();
-    for (i, a) in alone.iter().enumerate() {
-        let b =
-            norm.denormalise([out[3 * (offset + i)], out[3 * (offset + i) + 1], out[3 * (offset + i) + 2]]);
-        assert!((a.0 - b.0).abs() <= 1e-5 * a.0, "path {i}: {} vs {}", a.0, b.0);
+    let alone = burn_outputs(&model, &norm, &records[1..2]);
+    let out = burn_outputs(&model, &norm, &records);
+    let offset = 3 * records[0].flows.len();
+    for (i, (a, b)) in alone.iter().zip(&out[offset..]).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "output {i}: {a} vs {b}");
     }
+}
+
+#[test]
+fn the_frozen_predictor_equals_the_burn_model() {
+    let device = Default::default();
+    B::seed(&device, 8);
+    let records = samples(3);
+    let untrained = (RouteNetConfig::default().init::<B>(&device), norm_of(&records));
+    let (shipped, meta) = pretrained::load::<B>(&device);
+    for (model, norm) in [untrained, (shipped, meta.normalization)] {
+        let mut batches: Vec<Vec<Record>> = records.iter().map(|r| vec![r.clone()]).collect();
+        batches.push(records.clone());
+        for name in ["nsfnet", "geant2"] {
+            let topology = builtin::load(name).unwrap().topology;
+            let spec = TrafficSpec { seed: 3, max_avg_lambda: None, max_utilization: Some(0.9) };
+            batches.push(vec![
+                Record::from_scenario(&Scenario::generate(name, topology, spec).unwrap()).unwrap(),
+            ]);
+        }
+        let frozen = model.freeze();
+        for batch in &batches {
+            let expected = burn_outputs(&model, &norm, batch);
+            let layout = GraphLayout::new(&GraphBatch::from_records(batch), &norm);
+            let got = frozen.forward(&layout);
+            assert_eq!(got.len(), expected.len());
+            for (i, (a, b)) in got.iter().zip(&expected).enumerate() {
+                assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "output {i}: frozen {a}, burn {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_frozen_predictor_handles_a_scenario_without_traffic() {
+    let model = RouteNetConfig::default().init::<B>(&Default::default());
+    let empty = Scenario::new("empty", builtin::load("nsfnet").unwrap().topology);
+    let record = Record::from_scenario(&empty).unwrap();
+    assert!(predict(&model, &norm_of(&samples(1)), &record).is_empty());
 }
 
 #[test]
@@ -197,12 +245,12 @@ fn checkpoints_round_trip_exactly_and_damage_is_caught() {
     };
     // Encoding before any use: `init` draws the weights, so the clone holds the same ones.
     let weights = checkpoint::encode::<AD, _>(model.clone().into_record());
-    let a = predict(&model.valid(), &norm, &records[0], &device);
+    let a = predict(&model.valid(), &norm, &records[0]);
     checkpoint::save(dir.path(), &meta, &[(MODEL_FILE, weights)]).unwrap();
     let (loaded, loaded_meta) = checkpoint::load_model::<B>(dir.path(), &device).unwrap();
     assert_eq!(loaded_meta.step, 7);
     assert_eq!(loaded_meta.normalization, norm);
-    let b = predict(&loaded, &norm, &records[0], &device);
+    let b = predict(&loaded, &norm, &records[0]);
     assert!(a == b, "predictions after a round trip must be bit-exact");
 
     let file = dir.path().join("ckpt-00000007").join(MODEL_FILE);

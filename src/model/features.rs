@@ -76,12 +76,68 @@ impl Normalization {
     }
 }
 
-/// A batch as tensors on one device, laid out for message passing without padding.
+/// A batch laid out for message passing without padding, on the host.
 ///
 /// Paths are processed in order of decreasing length (`sorted`), so the paths that still have a
 /// hop `t` are always a prefix: `active[t]` of them. Hops are listed hop-major — all first hops,
 /// then all second hops — so the per-hop GRU outputs concatenate straight into the list that is
 /// scattered onto links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphLayout {
+    pub paths: usize,
+    pub links: usize,
+    /// Normalised traffic of every path, in sorted path order.
+    pub path_features: Vec<f32>,
+    /// `[links × 2]` normalised capacity and queue size, row-major.
+    pub link_features: Vec<f32>,
+    /// Number of paths with at least `t + 1` hops, for each hop position `t`.
+    pub active: Vec<usize>,
+    /// The link of every hop, hop-major (first hops of all active paths, then second hops, …).
+    pub hop_links: Vec<usize>,
+    /// Sorted position of each path in batch order (to put outputs back in batch order).
+    pub restore: Vec<usize>,
+    /// `[paths × 3]` normalised targets (delay, jitter, loss) in batch order; NaN where unlabelled.
+    pub targets: Vec<f32>,
+}
+
+impl GraphLayout {
+    /// Normalises and orders a batch.
+    pub fn new(batch: &GraphBatch, norm: &Normalization) -> Self {
+        let (paths, links) = (batch.n_paths(), batch.n_links());
+        let scaled = |values: &[f32], s: &Standardiser, f: fn(f64) -> f64| -> Vec<f32> {
+            values.iter().map(|&v| s.apply(f(v as f64)) as f32).collect()
+        };
+        let capacity = scaled(&batch.link_capacity_bps, &norm.capacity, |x| x);
+        let queue = scaled(&batch.link_queue_packets, &norm.queue, |x| x);
+        let link_features = capacity.iter().zip(&queue).flat_map(|(&c, &q)| [c, q]).collect();
+
+        // Longest paths first (ties in batch order), so active paths form a prefix at every hop.
+        let mut sorted: Vec<usize> = (0..paths).collect();
+        sorted.sort_by_key(|&p| std::cmp::Reverse(batch.path(p).len()));
+        let mut restore = vec![0; paths];
+        for (position, &p) in sorted.iter().enumerate() {
+            restore[p] = position;
+        }
+        let traffic = scaled(&batch.path_rate_bps, &norm.traffic, |x| x);
+        let path_features = sorted.iter().map(|&p| traffic[p]).collect();
+        let active: Vec<usize> = (0..batch.max_path_len())
+            .map(|t| sorted.iter().take_while(|&&p| batch.path(p).len() > t).count())
+            .collect();
+        let hop_links = active
+            .iter()
+            .enumerate()
+            .flat_map(|(t, &n)| sorted[..n].iter().map(move |&p| batch.path(p)[t] as usize))
+            .collect();
+
+        let delay = scaled(&batch.delay_s, &norm.log_delay, f64::ln);
+        let jitter = scaled(&batch.jitter_s2, &norm.log_jitter, |j| (j + JITTER_FLOOR).ln());
+        let loss = scaled(&batch.loss, &norm.loss, |x| x);
+        let targets = (0..paths).flat_map(|p| [delay[p], jitter[p], loss[p]]).collect();
+        GraphLayout { paths, links, path_features, link_features, active, hop_links, restore, targets }
+    }
+}
+
+/// A [`GraphLayout`] as tensors on one device.
 #[derive(Debug, Clone)]
 pub struct GraphInputs<B: Backend> {
     pub paths: usize,
@@ -92,52 +148,29 @@ pub struct GraphInputs<B: Backend> {
     pub link_features: Tensor<B, 2>,
     /// Number of paths with at least `t + 1` hops, for each hop position `t`.
     pub active: Vec<usize>,
-    /// The link of every hop, hop-major (first hops of all active paths, then second hops, …).
+    /// The link of every hop, hop-major.
     pub hop_links: Tensor<B, 1, Int>,
-    /// Sorted position of each path in batch order (to put outputs back in batch order).
+    /// Sorted position of each path in batch order.
     pub restore: Tensor<B, 1, Int>,
-    /// `[paths, 3]` normalised targets (delay, jitter, loss) in batch order; NaN where unlabelled.
+    /// `[paths, 3]` normalised targets in batch order; NaN where unlabelled.
     pub targets: Tensor<B, 2>,
 }
 
 impl<B: Backend> GraphInputs<B> {
     /// Builds the tensors of a batch.
     pub fn new(batch: &GraphBatch, norm: &Normalization, device: &B::Device) -> Self {
-        let (paths, links) = (batch.n_paths(), batch.n_links());
-        let scaled = |values: &[f32], s: &Standardiser, f: fn(f64) -> f64| -> Vec<f32> {
-            values.iter().map(|&v| s.apply(f(v as f64)) as f32).collect()
-        };
-        let capacity = scaled(&batch.link_capacity_bps, &norm.capacity, |x| x);
-        let queue = scaled(&batch.link_queue_packets, &norm.queue, |x| x);
-        let link_features: Vec<f32> = capacity.iter().zip(&queue).flat_map(|(&c, &q)| [c, q]).collect();
+        Self::from_layout(GraphLayout::new(batch, norm), device)
+    }
 
-        // Longest paths first (ties in batch order), so active paths form a prefix at every hop.
-        let mut sorted: Vec<usize> = (0..paths).collect();
-        sorted.sort_by_key(|&p| std::cmp::Reverse(batch.path(p).len()));
-        let mut restore = vec![0i64; paths];
-        for (position, &p) in sorted.iter().enumerate() {
-            restore[p] = position as i64;
-        }
-        let traffic = scaled(&batch.path_rate_bps, &norm.traffic, |x| x);
-        let path_features: Vec<f32> = sorted.iter().map(|&p| traffic[p]).collect();
-        let active: Vec<usize> = (0..batch.max_path_len())
-            .map(|t| sorted.iter().take_while(|&&p| batch.path(p).len() > t).count())
-            .collect();
-        let hop_links: Vec<i64> = active
-            .iter()
-            .enumerate()
-            .flat_map(|(t, &n)| sorted[..n].iter().map(move |&p| batch.path(p)[t] as i64))
-            .collect();
-
-        let delay = scaled(&batch.delay_s, &norm.log_delay, f64::ln);
-        let jitter = scaled(&batch.jitter_s2, &norm.log_jitter, |j| (j + JITTER_FLOOR).ln());
-        let loss = scaled(&batch.loss, &norm.loss, |x| x);
-        let targets: Vec<f32> = (0..paths).flat_map(|p| [delay[p], jitter[p], loss[p]]).collect();
-
+    /// Moves a layout onto `device`.
+    pub fn from_layout(layout: GraphLayout, device: &B::Device) -> Self {
+        let GraphLayout { paths, links, path_features, link_features, active, hop_links, restore, targets } =
+            layout;
         let floats =
             |v: Vec<f32>, shape: [usize; 2]| Tensor::<B, 2>::from_data(TensorData::new(v, shape), device);
-        let ints = |v: Vec<i64>| {
+        let ints = |v: Vec<usize>| {
             let n = v.len();
+            let v: Vec<i64> = v.into_iter().map(|i| i as i64).collect();
             Tensor::<B, 1, Int>::from_data(TensorData::new(v, [n]), device)
         };
         GraphInputs {

@@ -2,11 +2,13 @@
 
 pub mod checkpoint;
 pub mod features;
+pub mod frozen;
 pub mod pretrained;
 pub mod routenet;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use features::{GraphInputs, Normalization};
+pub use features::{GraphInputs, GraphLayout, Normalization};
+pub use frozen::FrozenRouteNet;
 pub use routenet::{RouteNet, RouteNetConfig};
 
 /// The backend chosen by cargo features: burn's flex on CPU unless only a GPU backend is enabled.

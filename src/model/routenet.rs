@@ -12,6 +12,7 @@ use burn::tensor::activation::{selu, sigmoid, tanh};
 use serde::{Deserialize, Serialize};
 
 use super::features::GraphInputs;
+use super::frozen::{Dense, FrozenGru, FrozenRouteNet};
 
 /// Sizes of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -155,8 +156,9 @@ impl<B: Backend> RouteNet<B> {
             1,
         );
         for _ in 0..self.iterations {
-            // The link state seen at every hop, and its input projection, in one product each.
-            let projected = self.path_gru.project(link_h.clone().select(0, g.hop_links.clone()));
+            // The input projection of the link state seen at every hop.
+            // Projection is linear, so it is applied per link and then gathered per hop.
+            let projected = self.path_gru.project(link_h.clone()).select(0, g.hop_links.clone());
             let mut per_hop = Vec::with_capacity(g.active.len());
             let mut offset = 0;
             for &n in &g.active {
@@ -190,4 +192,26 @@ impl<B: Backend> RouteNet<B> {
             .reduce(|a, b| a + b)
             .expect("three layers")
     }
+}
+
+impl<B: Backend> RouteNet<B> {
+    /// The weights copied into a [`FrozenRouteNet`], for fast prediction on the CPU.
+    pub fn freeze(&self) -> FrozenRouteNet {
+        let gru = |cell: &GruCell<B>| FrozenGru { input: dense(&cell.input), hidden: dense(&cell.hidden) };
+        FrozenRouteNet {
+            path_gru: gru(&self.path_gru),
+            link_gru: gru(&self.link_gru),
+            readout_1: dense(&self.readout_1),
+            readout_2: dense(&self.readout_2),
+            head: dense(&self.head),
+            iterations: self.iterations,
+        }
+    }
+}
+
+fn dense<B: Backend>(layer: &Linear<B>) -> Dense {
+    let values = |data: TensorData| data.convert::<f32>().into_vec::<f32>().expect("f32 weights");
+    let [inputs, outputs] = layer.weight.dims();
+    let bias = layer.bias.as_ref().map_or_else(|| vec![0.0; outputs], |b| values(b.val().into_data()));
+    Dense::new(values(layer.weight.val().into_data()), bias, inputs, outputs)
 }

@@ -1,4 +1,4 @@
-//! Training: the loop on a worker thread, evaluation, prediction, and the events it reports.
+//! Training: the loop on a worker thread, evaluation, and the events it reports.
 
 pub mod compare;
 pub mod devices;
@@ -8,4 +8,4 @@ pub mod parallel;
 pub mod trainer;
 
 pub use metrics::{EvalMetrics, Metrics};
-pub use trainer::{TrainConfig, TrainError, TrainEvent, TrainHandle, evaluate, predict, spawn, train};
+pub use trainer::{TrainConfig, TrainError, TrainEvent, TrainHandle, evaluate, spawn, train};

@@ -20,7 +20,7 @@ use super::metrics::{EvalMetrics, Metrics, MetricsAccumulator};
 use super::parallel::DataParallel;
 use crate::data::loader::split_shards;
 use crate::data::shard::ShardError;
-use crate::data::{Dataset, DatasetError, GraphBatch, Loader, LoaderConfig, Record, Split};
+use crate::data::{Dataset, DatasetError, GraphBatch, Loader, LoaderConfig, Split};
 use crate::model::checkpoint::{self, CheckpointError, MODEL_FILE, OPTIMIZER_FILE};
 use crate::model::{Checkpoint, GraphInputs, Normalization, RouteNet, RouteNetConfig};
 
@@ -518,19 +518,4 @@ fn run<B: Backend>(
 ) -> Vec<f32> {
     let inputs = GraphInputs::<B>::new(batch, norm, device);
     model.forward(&inputs).into_data().convert::<f32>().into_vec().expect("f32 outputs")
-}
-
-/// Per-flow (delay s, jitter s², loss ratio) predictions for one sample, in its flow order.
-pub fn predict<B: Backend>(
-    model: &RouteNet<B>,
-    norm: &Normalization,
-    record: &Record,
-    device: &B::Device,
-) -> Vec<(f64, f64, f64)> {
-    let batch = GraphBatch::from_records([record]);
-    if batch.n_paths() == 0 {
-        return Vec::new();
-    }
-    let outputs = run(model, norm, &batch, device);
-    outputs.chunks_exact(3).map(|o| norm.denormalise([o[0], o[1], o[2]])).collect()
 }

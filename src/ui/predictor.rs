@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::data::Record;
-use crate::model::{DefaultBackend, Normalization, RouteNet, checkpoint, pretrained};
+use crate::model::{DefaultBackend, FrozenRouteNet, Normalization, checkpoint, pretrained};
 use crate::net::{NodeId, Scenario};
 use crate::ui::document::METRIC;
 
@@ -130,7 +130,7 @@ impl Drop for Predictor {
 }
 
 struct Model {
-    net: RouteNet<DefaultBackend>,
+    net: FrozenRouteNet,
     norm: Normalization,
 }
 
@@ -140,13 +140,13 @@ impl Model {
         match source {
             ModelSource::Shipped => {
                 let (net, meta) = pretrained::load::<DefaultBackend>(&device);
-                Ok((Model { net, norm: meta.normalization }, "shipped model".into()))
+                Ok((Model { net: net.freeze(), norm: meta.normalization }, "shipped model".into()))
             }
             ModelSource::Run(dir) => {
                 let (net, meta) =
                     checkpoint::load_model::<DefaultBackend>(dir, &device).map_err(|e| e.to_string())?;
                 Ok((
-                    Model { net, norm: meta.normalization },
+                    Model { net: net.freeze(), norm: meta.normalization },
                     format!("{} (step {})", dir.display(), meta.step),
                 ))
             }
@@ -156,7 +156,7 @@ impl Model {
     fn predict(&self, revision: u64, scenario: &Scenario) -> Result<Prediction, String> {
         let started = Instant::now();
         let record = Record::from_scenario(scenario).map_err(|e| e.to_string())?;
-        let outputs = crate::train::predict(&self.net, &self.norm, &record, &Default::default());
+        let outputs = self.net.predict(&self.norm, &record);
         let flows = record
             .flows
             .iter()
