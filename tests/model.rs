@@ -7,7 +7,7 @@ use burn::prelude::*;
 use pathcast::data::{GraphBatch, Record};
 use pathcast::model::checkpoint::{self, MODEL_FILE};
 use pathcast::model::{
-    Checkpoint, GraphInputs, GraphLayout, Normalization, RouteNet, RouteNetConfig, pretrained,
+    Checkpoint, GraphInputs, GraphLayout, Indexing, Normalization, RouteNet, RouteNetConfig, pretrained,
 };
 use pathcast::net::{Node, Scenario, Topology, TrafficSpec, builtin};
 use pathcast::sim::{GeneratorConfig, SampleGenerator};
@@ -105,6 +105,37 @@ fn gradients_match_finite_differences() {
         );
     }
     assert!(analytic_y.iter().any(|g| g.abs() > 0.05), "link features must influence the loss");
+}
+
+#[test]
+fn gather_scatter_and_select_indexing_give_the_same_outputs_and_gradients() {
+    let records = samples(3);
+    let batch = GraphBatch::from_records(&records);
+    let norm = norm_of(&records);
+    let device = Default::default();
+    AD::seed(&device, 4);
+    let model = RouteNetConfig { dropout: 0.0, ..RouteNetConfig::default() }.init::<AD>(&device);
+    let rows = GraphInputs::<AD>::new(&batch, &norm, &device);
+    assert_eq!(rows.indexing, Indexing::Rows, "flex prefers row indexing");
+    let elements = GraphInputs { indexing: Indexing::Elements, ..rows.clone() };
+    let run = |g: &GraphInputs<AD>| {
+        let paths = g.path_features.clone().require_grad();
+        let links = g.link_features.clone().require_grad();
+        let inputs = GraphInputs { path_features: paths.clone(), link_features: links.clone(), ..g.clone() };
+        let out = model.forward(&inputs);
+        let grads = (out.clone() * out.clone()).sum().backward();
+        let to_vec = |t: Tensor<B, 2>| t.into_data().to_vec::<f32>().unwrap();
+        [to_vec(out.inner()), to_vec(paths.grad(&grads).unwrap()), to_vec(links.grad(&grads).unwrap())]
+    };
+    for (name, (a, b)) in ["outputs", "path feature gradients", "link feature gradients"]
+        .into_iter()
+        .zip(run(&rows).into_iter().zip(run(&elements)))
+    {
+        let scale = a.iter().fold(1.0f32, |m, x| m.max(x.abs()));
+        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        assert!(worst <= 1e-5 * scale, "{name} differ by {worst} (scale {scale})");
+        assert!(a.iter().any(|x| x.abs() > 1e-3), "{name} must not be trivially zero");
+    }
 }
 
 #[test]

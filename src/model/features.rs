@@ -137,6 +137,25 @@ impl GraphLayout {
     }
 }
 
+/// How message passing moves rows between links and hops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexing {
+    /// `select` gathers link rows per hop and `select_assign` sums hop rows onto links: fastest
+    /// on CPU backends, where both are plain row loops.
+    Rows,
+    /// `gather` and `scatter` with the index expanded to every column: one element-parallel kernel
+    /// each (atomic adds for the scatter) on GPU backends, where `select_assign` runs serially
+    /// over rows.
+    Elements,
+}
+
+impl Indexing {
+    /// Rows on burn's CPU backend (flex), elements on every other backend.
+    pub fn preferred<B: Backend>(device: &B::Device) -> Self {
+        if B::name(device).contains("flex") { Indexing::Rows } else { Indexing::Elements }
+    }
+}
+
 /// A [`GraphLayout`] as tensors on one device.
 #[derive(Debug, Clone)]
 pub struct GraphInputs<B: Backend> {
@@ -154,6 +173,8 @@ pub struct GraphInputs<B: Backend> {
     pub restore: Tensor<B, 1, Int>,
     /// `[paths, 3]` normalised targets in batch order; NaN where unlabelled.
     pub targets: Tensor<B, 2>,
+    /// Which indexing operations the model uses on this device.
+    pub indexing: Indexing,
 }
 
 impl<B: Backend> GraphInputs<B> {
@@ -182,6 +203,7 @@ impl<B: Backend> GraphInputs<B> {
             hop_links: ints(hop_links),
             restore: ints(restore),
             targets: floats(targets, [paths, 3]),
+            indexing: Indexing::preferred::<B>(device),
         }
     }
 }

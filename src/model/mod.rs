@@ -7,7 +7,7 @@ pub mod pretrained;
 pub mod routenet;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use features::{GraphInputs, GraphLayout, Normalization};
+pub use features::{GraphInputs, GraphLayout, Indexing, Normalization};
 pub use frozen::FrozenRouteNet;
 pub use routenet::{RouteNet, RouteNetConfig};
 

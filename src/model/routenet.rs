@@ -11,7 +11,7 @@ use burn::tensor::IndexingUpdateOp;
 use burn::tensor::activation::{selu, sigmoid, tanh};
 use serde::{Deserialize, Serialize};
 
-use super::features::GraphInputs;
+use super::features::{GraphInputs, Indexing};
 use super::frozen::{Dense, FrozenGru, FrozenRouteNet};
 
 /// Sizes of the model.
@@ -155,10 +155,11 @@ impl<B: Backend> RouteNet<B> {
             vec![g.link_features.clone(), Tensor::zeros([links, self.link_state - LINK_FEATURES], &device)],
             1,
         );
+        let hop_rows = HopRows::new(g, 3 * self.path_state, self.path_state);
         for _ in 0..self.iterations {
             // The input projection of the link state seen at every hop.
             // Projection is linear, so it is applied per link and then gathered per hop.
-            let projected = self.path_gru.project(link_h.clone()).select(0, g.hop_links.clone());
+            let projected = hop_rows.gather(self.path_gru.project(link_h.clone()));
             let mut per_hop = Vec::with_capacity(g.active.len());
             let mut offset = 0;
             for &n in &g.active {
@@ -172,13 +173,7 @@ impl<B: Backend> RouteNet<B> {
                 per_hop.push(stepped);
                 offset += n;
             }
-            let messages = Tensor::cat(per_hop, 0);
-            let summed = Tensor::zeros([links, self.path_state], &device).select_assign(
-                0,
-                g.hop_links.clone(),
-                messages,
-                IndexingUpdateOp::Add,
-            );
+            let summed = hop_rows.sum_onto_links(Tensor::cat(per_hop, 0), links);
             link_h = self.link_gru.forward(summed, link_h);
         }
         path_h.select(0, g.restore.clone())
@@ -191,6 +186,41 @@ impl<B: Backend> RouteNet<B> {
             .map(|l| l.weight.val().powf_scalar(2.0).sum())
             .reduce(|a, b| a + b)
             .expect("three layers")
+    }
+}
+
+/// Moves rows between links and hops (hop-major) with the batch's [`Indexing`].
+struct HopRows<B: Backend> {
+    hop_links: Tensor<B, 1, Int>,
+    /// With [`Indexing::Elements`]: the hop links expanded to the gathered and the summed widths.
+    expanded: Option<(Tensor<B, 2, Int>, Tensor<B, 2, Int>)>,
+}
+
+impl<B: Backend> HopRows<B> {
+    fn new(g: &GraphInputs<B>, gather_width: usize, sum_width: usize) -> Self {
+        let expanded = (g.indexing == Indexing::Elements).then(|| {
+            let column = g.hop_links.clone().unsqueeze_dim::<2>(1);
+            (column.clone().repeat_dim(1, gather_width), column.repeat_dim(1, sum_width))
+        });
+        HopRows { hop_links: g.hop_links.clone(), expanded }
+    }
+
+    /// `[links, w]` to `[hops, w]`: the row of every hop's link.
+    fn gather(&self, per_link: Tensor<B, 2>) -> Tensor<B, 2> {
+        match &self.expanded {
+            None => per_link.select(0, self.hop_links.clone()),
+            Some((index, _)) => per_link.gather(0, index.clone()),
+        }
+    }
+
+    /// `[hops, w]` to `[links, w]`: every link's sum of the rows of the hops over it.
+    fn sum_onto_links(&self, per_hop: Tensor<B, 2>, links: usize) -> Tensor<B, 2> {
+        let [_, width] = per_hop.dims();
+        let zeros = Tensor::zeros([links, width], &per_hop.device());
+        match &self.expanded {
+            None => zeros.select_assign(0, self.hop_links.clone(), per_hop, IndexingUpdateOp::Add),
+            Some((_, index)) => zeros.scatter(0, index.clone(), per_hop, IndexingUpdateOp::Add),
+        }
     }
 }
 
