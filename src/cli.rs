@@ -484,6 +484,7 @@ fn generate_dataset(args: GenerateArgs) -> Result<()> {
         },
         samples: args.samples,
         shard_size: args.shard_size,
+        jobs: args.jobs.unwrap_or(0),
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();
@@ -494,9 +495,8 @@ fn generate_dataset(args: GenerateArgs) -> Result<()> {
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} samples  {per_sec}  eta {eta}")
             .expect("valid template"),
     );
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let started = std::time::Instant::now();
-    let outcome = pool.install(|| data::generate(&request, &stop, &|n| bar.inc(n)))?;
+    let outcome = data::generate(&request, &stop, &|n| bar.inc(n))?;
     bar.finish_and_clear();
     let made = outcome.manifest.samples();
     if outcome.interrupted {

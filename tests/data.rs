@@ -27,6 +27,7 @@ fn request_seeded(dir: &Path, samples: u64, seed: u64) -> GenerateRequest {
         },
         samples,
         shard_size: 4,
+        jobs: 2,
     }
 }
 

@@ -44,7 +44,18 @@ fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
 fn mm1_mean_delay_within_2_percent() {
     for rho in [0.5, 0.8] {
         let s = chain(1, u32::MAX, 0.0, &[(0, 1, rho)]);
-        let r = run(&s, 600_000, 11);
+        // Run until the standard error is 0.5 %, so that 2 % is four standard errors: at ρ = 0.8
+        // a fixed run would need millions of packets for that anyway.
+        let config = SimConfig {
+            seed: 11,
+            packets_per_flow: 100_000,
+            warmup_packets_per_flow: 2_000,
+            target_relative_se: Some(0.005),
+            max_packets_per_flow: 20_000_000,
+            ..Default::default()
+        };
+        let r = simulate(&s, &config).unwrap();
+        assert!(r.complete);
         let f = &r.flows[0];
         assert_close(&format!("M/M/1 delay at ρ={rho}"), f.mean_delay_s, 1.0 / (MU - rho * MU), 0.02);
         assert_close(&format!("utilisation at ρ={rho}"), r.links[0].utilisation, rho, 0.02);
@@ -171,7 +182,7 @@ fn flows_run_until_their_mean_delay_is_precise() {
         packets_per_flow: 500,
         warmup_packets_per_flow: 50,
         target_relative_se: Some(0.02),
-        max_packets_per_flow: 400_000,
+        max_packets_per_flow: 2_000_000,
         ..Default::default()
     };
     let r = simulate(&s, &config).unwrap();
@@ -182,4 +193,23 @@ fn flows_run_until_their_mean_delay_is_precise() {
     // With the minimum alone, the loaded flows are not that precise.
     let loose = simulate(&s, &SimConfig { target_relative_se: None, ..config }).unwrap();
     assert!(loose.flows.iter().any(|f| f.mean_delay_se_s > 0.02 * f.mean_delay_s));
+}
+
+#[test]
+fn reported_standard_errors_match_the_spread_over_independent_runs() {
+    // Three hops with cross traffic, the last link at 70 % load and a finite queue: delays are
+    // autocorrelated and packets keep their size, the case the batch means and the size control
+    // variate must get right. The truth is the spread of the estimates over independent seeds.
+    let s = chain(3, 32, 0.0, &[(0, 3, 0.3), (1, 3, 0.3), (0, 1, 0.2), (2, 3, 0.1), (1, 2, 0.1)]);
+    let runs: Vec<SimResult> = (0..40).map(|seed| run(&s, 5_000, 100 + seed)).collect();
+    for flow in 0..runs[0].flows.len() {
+        let means: Vec<f64> = runs.iter().map(|r| r.flows[flow].mean_delay_s).collect();
+        let average = means.iter().sum::<f64>() / means.len() as f64;
+        let spread =
+            (means.iter().map(|m| (m - average).powi(2)).sum::<f64>() / (means.len() - 1) as f64).sqrt();
+        let reported = runs.iter().map(|r| r.flows[flow].mean_delay_se_s).sum::<f64>() / runs.len() as f64;
+        // 40 runs pin the spread down to about ±11 %; the bounds are three times that.
+        let ratio = spread / reported;
+        assert!((0.7..1.4).contains(&ratio), "flow {flow}: spread {spread}, reported {reported}");
+    }
 }

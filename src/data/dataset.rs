@@ -1,9 +1,9 @@
 //! Dataset directories: a manifest, the base topology, and shard files; generation with resume.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::record::Record;
@@ -106,6 +106,8 @@ pub struct GenerateRequest {
     pub generator: GeneratorConfig,
     pub samples: u64,
     pub shard_size: u32,
+    /// Samples simulated at once; 0 means one per core.
+    pub jobs: usize,
 }
 
 /// How a generation run ended.
@@ -118,9 +120,12 @@ pub struct GenerateOutcome {
     pub interrupted: bool,
 }
 
-/// Generates (or resumes) a dataset: shards in sample order, samples inside a shard in parallel on
-/// the current rayon pool. `progress` is called once per finished sample. Raising `stop` ends the run
-/// after discarding the shard in progress.
+/// Generates (or resumes) a dataset.
+///
+/// `jobs` workers take sample indices in order, so samples finish roughly in order and every shard
+/// is written as soon as its last sample is in, while the workers go on with the next ones (no
+/// core waits for a shard's slowest sample). `progress` is called once per finished sample.
+/// Raising `stop` ends the run after discarding the unfinished shards.
 pub fn generate(
     request: &GenerateRequest,
     stop: &AtomicBool,
@@ -144,35 +149,73 @@ pub fn generate(
 
     let generator = SampleGenerator::new(&request.name, request.topology.clone(), request.generator);
     let size = u64::from(manifest.shard_size);
-    let mut first = manifest.samples();
-    let mut interrupted = false;
-    while first < request.samples {
-        let count = size.min(request.samples - first);
-        let records: Vec<Option<Record>> = (first..first + count)
-            .into_par_iter()
-            .map(|index| {
-                if stop.load(Ordering::Relaxed) {
-                    return Ok(None);
+    let jobs = match request.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let next = AtomicU64::new(manifest.samples());
+    // Raised on an error too, so that the workers stop taking samples.
+    let halt = AtomicBool::new(false);
+    let (sender, finished) = crossbeam_channel::unbounded();
+    let written = std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let sender = sender.clone();
+            let (generator, next, halt) = (&generator, &next, &halt);
+            scope.spawn(move || {
+                while !(stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed)) {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= request.samples {
+                        break;
+                    }
+                    let record = generator
+                        .sample(index)
+                        .map(|sample| Record::from_sample(&sample))
+                        .map_err(|error| DatasetError::Simulation { index, error });
+                    progress(1);
+                    if sender.send((index, record)).is_err() {
+                        break;
+                    }
                 }
-                let sample =
-                    generator.sample(index).map_err(|error| DatasetError::Simulation { index, error })?;
-                progress(1);
-                Ok(Some(Record::from_sample(&sample)))
-            })
-            .collect::<Result<_, DatasetError>>()?;
-        if records.iter().any(Option::is_none) {
-            interrupted = true;
-            break;
+            });
         }
-        let records: Vec<Record> = records.into_iter().flatten().collect();
-        let file = format!("shard-{:05}.pcs", first / size);
-        shard::write(&dir.join(&file), &records)?;
-        manifest.shards.push(ShardEntry { file, first_index: first, samples: count as u32 });
-        write_manifest(dir, &manifest)?;
-        first += count;
-    }
+        drop(sender);
+        let result = write_shards_in_order(request, &mut manifest, size, finished);
+        if result.is_err() {
+            halt.store(true, Ordering::Relaxed);
+        }
+        result
+    });
+    written?;
+    let interrupted = manifest.samples() < request.samples;
     write_manifest(dir, &manifest)?;
     Ok(GenerateOutcome { manifest, resumed_shards, interrupted })
+}
+
+/// Collects finished samples and writes each shard, and the manifest, once all its samples are in.
+fn write_shards_in_order(
+    request: &GenerateRequest,
+    manifest: &mut Manifest,
+    size: u64,
+    finished: crossbeam_channel::Receiver<(u64, Result<Record, DatasetError>)>,
+) -> Result<(), DatasetError> {
+    let mut waiting = BTreeMap::new();
+    let mut first = manifest.samples();
+    for (index, record) in finished {
+        waiting.insert(index, record?);
+        loop {
+            let count = size.min(request.samples - first);
+            if count == 0 || waiting.range(first..first + count).count() as u64 != count {
+                break;
+            }
+            let records: Vec<Record> = (first..first + count).filter_map(|i| waiting.remove(&i)).collect();
+            let file = format!("shard-{:05}.pcs", first / size);
+            shard::write(&request.dir.join(&file), &records)?;
+            manifest.shards.push(ShardEntry { file, first_index: first, samples: count as u32 });
+            write_manifest(&request.dir, manifest)?;
+            first += count;
+        }
+    }
+    Ok(())
 }
 
 /// Keeps the shards of an earlier run with the same parameters; returns how many.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Exp1};
 use serde::{Deserialize, Serialize};
 
 use super::routing::{Metric, Path, RouteError, Routing, validate_path};
@@ -44,7 +45,10 @@ impl PacketSizes {
     /// Draws one packet size in bits.
     pub fn sample(&self, rng: &mut impl Rng) -> f64 {
         match *self {
-            PacketSizes::Exponential { mean_bits } => -mean_bits * (1.0 - rng.random::<f64>()).ln(),
+            PacketSizes::Exponential { mean_bits } => {
+                let unit: f64 = Exp1.sample(rng);
+                mean_bits * unit
+            }
             PacketSizes::Bimodal { mean_bits } => mean_bits * if rng.random::<bool>() { 0.3 } else { 1.7 },
             PacketSizes::Fixed { mean_bits } => mean_bits,
         }

@@ -1,17 +1,27 @@
 //! The discrete-event loop.
 //!
-//! Hand-written rather than built on a simulation crate: one binary heap of small events, a packet
-//! slab and per-link FIFO rings are what make it fast (general-purpose engines measured 6–80× slower
-//! for this workload). Each flow draws from its own random stream, so a flow's arrivals and sizes do
-//! not depend on how events interleave.
+//! Hand-written rather than built on a simulation crate: one timer per event source (see
+//! [`Timers`]), a packet slab and per-link FIFO rings are what make it fast (general-purpose
+//! engines measured 6–80× slower for this workload).
+//!
+//! The flows' independent Poisson arrivals are generated as one Poisson process of their summed
+//! rate, each packet going to a flow with probability proportional to its rate (superposition:
+//! the same process, with one timer instead of one per flow). Each flow draws its packet sizes
+//! from its own random stream.
+//!
+//! Event sources, in timer order: the next packet, every link's transmission end, and, when links
+//! have propagation delay, every link's propagation line (packets leave a link in the order they
+//! entered it, all after the same delay, so only the first one on the line needs a timer).
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
+use rand_distr::weighted::WeightedAliasIndex;
+use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
 
 use super::results::{FlowResult, LinkResult, SimResult};
+use super::timers::Timers;
 use crate::net::{PacketSizes, RouteError, Scenario};
 
 /// How long to simulate.
@@ -53,37 +63,8 @@ pub enum SimError {
     NoTraffic,
     #[error("packets_per_flow must be at least 1")]
     NoPackets,
-}
-
-const GENERATE: u32 = 0;
-const TX_END: u32 = 1;
-const ARRIVE: u32 = 2;
-
-/// An event: `kind` with the index of a flow, link or packet.
-#[derive(Debug, Clone, Copy)]
-struct Event {
-    time: f64,
-    seq: u64,
-    kind: u32,
-    index: u32,
-}
-
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Event {
-    /// Reversed so that `BinaryHeap` pops the earliest event; ties go to the first scheduled.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.time.total_cmp(&self.time).then(other.seq.cmp(&self.seq))
-    }
+    #[error("the flow rates cannot be simulated together: {0}")]
+    Rates(String),
 }
 
 struct Packet {
@@ -94,13 +75,21 @@ struct Packet {
 }
 
 struct FlowState {
-    packets_per_s: f64,
     /// Dense link indices along the path.
     links: Vec<u32>,
     rng: Pcg64Mcg,
+    /// Seconds a packet spends in transmission per bit of its size, summed over the path.
+    transmission_s_per_bit: f64,
+    /// The expected transmission time of a packet over the whole path (s), known exactly.
+    mean_transmission_s: f64,
     delays: Vec<f32>,
     sum: f64,
     sum_sq: f64,
+    /// Each delivered packet's delay less its own transmission time.
+    residuals: Vec<f32>,
+    /// Sum and sum of squares of the path transmission times of the measured sent packets.
+    sent_transmission_sum: f64,
+    sent_transmission_sq: f64,
     sent: u64,
     delivered: u64,
     dropped: u64,
@@ -115,10 +104,31 @@ struct LinkState {
     limit: usize,
     /// Packets at the port; the front one is in transmission.
     queue: VecDeque<u32>,
+    /// Packets on the wire: (arrival time at the far end, packet), in order.
+    line: VecDeque<(f64, u32)>,
     busy_time: f64,
     queue_area: f64,
     last_change: f64,
     drops: u64,
+}
+
+impl FlowState {
+    /// The mean delay of delivered packets and its standard error (s).
+    ///
+    /// The sample mean is corrected by the luck of the draw in packet sizes: every measured packet
+    /// spends `size × Σ 1/capacity` in transmission along the path, and the mean of that time is
+    /// known exactly. Subtracting how far the flow's sent packets strayed from it is a control
+    /// variate (unbiased whatever is lost) that removes the size noise, most of the variance
+    /// below saturation. The error combines the batch-means error of delay less own transmission
+    /// over delivered packets with the spread of the sizes of the packets not delivered.
+    fn mean_delay(&self) -> (f64, f64) {
+        let (delivered, sent) = (self.delivered as f64, self.sent as f64);
+        let sent_mean = self.sent_transmission_sum / sent;
+        let mean = self.sum / delivered - (sent_mean - self.mean_transmission_s);
+        let size_variance = (self.sent_transmission_sq / sent - sent_mean * sent_mean).max(0.0);
+        let undelivered = size_variance * (1.0 / delivered - 1.0 / sent).max(0.0);
+        (mean, (batch_means_standard_error(&self.residuals).powi(2) + undelivered).sqrt())
+    }
 }
 
 impl LinkState {
@@ -132,10 +142,18 @@ impl LinkState {
     }
 }
 
+/// The timer of the next packet; link `l`'s transmission is timer `1 + l`, its line `1 + L + l`.
+const NEXT_PACKET: usize = 0;
+
 struct Sim {
     now: f64,
-    seq: u64,
-    events: BinaryHeap<Event>,
+    timers: Timers,
+    /// The stream of arrival times and of the flow each packet belongs to.
+    arrivals: Pcg64Mcg,
+    /// All flows together (packets/s).
+    packets_per_s: f64,
+    /// Draws a packet's flow in proportion to the flow rates.
+    pick_flow: WeightedAliasIndex<f64>,
     packets: Vec<Packet>,
     free: Vec<u32>,
     flows: Vec<FlowState>,
@@ -167,6 +185,7 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
             propagation_s: l.params.propagation_s,
             limit: l.params.queue_packets as usize,
             queue: VecDeque::new(),
+            line: VecDeque::new(),
             busy_time: 0.0,
             queue_area: 0.0,
             last_change: 0.0,
@@ -175,22 +194,29 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
     }
     let mean_bits = scenario.packets.mean_bits();
     let mut flows = Vec::new();
+    let mut rates = Vec::new();
     let mut pairs = Vec::new();
     for (i, flow) in scenario.flows()?.into_iter().enumerate().filter(|(_, f)| f.rate_bps > 0.0) {
-        let path_links = flow
+        let path_links: Vec<u32> = flow
             .path
             .windows(2)
             .map(|h| dense[topology.link(h[0], h[1]).expect("validated path").id.index()])
             .collect();
+        let transmission_s_per_bit: f64 =
+            path_links.iter().map(|&l| 1.0 / links[l as usize].capacity_bps).sum();
         let stream =
             config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
         flows.push(FlowState {
-            packets_per_s: flow.rate_bps / mean_bits,
             links: path_links,
             rng: Pcg64Mcg::seed_from_u64(stream),
+            transmission_s_per_bit,
+            mean_transmission_s: transmission_s_per_bit * mean_bits,
             delays: Vec::new(),
             sum: 0.0,
             sum_sq: 0.0,
+            residuals: Vec::new(),
+            sent_transmission_sum: 0.0,
+            sent_transmission_sq: 0.0,
             sent: 0,
             delivered: 0,
             dropped: 0,
@@ -198,21 +224,27 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
             done: false,
         });
         pairs.push((flow.src, flow.dst));
+        rates.push(flow.rate_bps / mean_bits);
     }
     if flows.is_empty() {
         return Err(SimError::NoTraffic);
     }
-    let mean_rate = flows.iter().map(|f| f.packets_per_s).sum::<f64>() / flows.len() as f64;
+    let n_flows = flows.len();
+    let total_rate = rates.iter().sum::<f64>();
+    let pick_flow = WeightedAliasIndex::new(rates).map_err(|e| SimError::Rates(e.to_string()))?;
+    let propagation = links.iter().any(|l| l.propagation_s > 0.0);
     let mut sim = Sim {
         now: 0.0,
-        seq: 0,
-        events: BinaryHeap::with_capacity(4 * (flows.len() + links.len())),
+        timers: Timers::new(1 + links.len() * if propagation { 2 } else { 1 }),
+        arrivals: Pcg64Mcg::seed_from_u64(config.seed ^ 0xA076_1D64_78BD_642F),
+        packets_per_s: total_rate,
+        pick_flow,
         packets: Vec::new(),
         free: Vec::new(),
         flows,
         links,
         sizes: scenario.packets,
-        warmup_s: config.warmup_packets_per_flow as f64 / mean_rate,
+        warmup_s: config.warmup_packets_per_flow as f64 * n_flows as f64 / total_rate,
         target_se: config.target_relative_se,
         max_packets: config.max_packets_per_flow.max(config.packets_per_flow),
         flows_done: 0,
@@ -220,38 +252,45 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
         delivered: 0,
         dropped: 0,
     };
-    for f in 0..sim.flows.len() {
-        let gap = sim.interarrival(f);
-        sim.schedule(gap, GENERATE, f as u32);
-    }
+    sim.schedule_next_packet();
+    let n_links = sim.links.len();
     let mut processed = 0u64;
     let mut warm = false;
-    while sim.flows_done < sim.flows.len() && processed < config.max_events {
-        let Some(event) = sim.events.pop() else { break };
-        if !warm && event.time >= sim.warmup_s {
+    while sim.flows_done < n_flows && processed < config.max_events {
+        let (source, time) = sim.timers.earliest();
+        if time == f64::INFINITY {
+            break;
+        }
+        if !warm && time >= sim.warmup_s {
             sim.start_measuring();
             warm = true;
         }
-        sim.now = event.time;
+        sim.now = time;
         processed += 1;
-        match event.kind {
-            GENERATE => sim.generate(event.index),
-            TX_END => sim.transmission_end(event.index),
-            _ => sim.arrive(event.index),
+        if source == NEXT_PACKET {
+            sim.generate();
+        } else if source <= n_links {
+            sim.transmission_end(source - 1);
+        } else {
+            sim.leave_line(source - 1 - n_links);
         }
     }
     Ok(sim.finish(processed, &pairs, &link_ends, warm))
 }
 
 impl Sim {
-    fn schedule(&mut self, delay: f64, kind: u32, index: u32) {
-        self.seq += 1;
-        self.events.push(Event { time: self.now + delay, seq: self.seq, kind, index });
+    /// Poisson arrivals: the next packet, of any flow, after an exponential gap.
+    fn schedule_next_packet(&mut self) {
+        let gap: f64 = Exp1.sample(&mut self.arrivals);
+        self.timers.set(NEXT_PACKET, self.now + gap / self.packets_per_s);
     }
 
-    fn interarrival(&mut self, flow: usize) -> f64 {
-        let f = &mut self.flows[flow];
-        -(1.0 - f.rng.random::<f64>()).ln() / f.packets_per_s
+    fn transmission_timer(&self, link: usize) -> usize {
+        1 + link
+    }
+
+    fn line_timer(&self, link: usize) -> usize {
+        1 + self.links.len() + link
     }
 
     fn measuring(&self, born: f64) -> bool {
@@ -268,12 +307,18 @@ impl Sim {
         }
     }
 
-    fn generate(&mut self, flow: u32) {
+    fn generate(&mut self) {
+        let flow = self.pick_flow.sample(&mut self.arrivals);
         let measured = self.measuring(self.now);
-        let f = &mut self.flows[flow as usize];
+        let f = &mut self.flows[flow];
         let size_bits = self.sizes.sample(&mut f.rng);
-        let packet = Packet { flow, hop: 0, size_bits, born: self.now };
-        f.sent += u64::from(measured);
+        let packet = Packet { flow: flow as u32, hop: 0, size_bits, born: self.now };
+        if measured {
+            let transmission = size_bits * f.transmission_s_per_bit;
+            f.sent += 1;
+            f.sent_transmission_sum += transmission;
+            f.sent_transmission_sq += transmission * transmission;
+        }
         self.generated += 1;
         let id = match self.free.pop() {
             Some(id) => {
@@ -286,15 +331,14 @@ impl Sim {
             }
         };
         self.enqueue(id);
-        let gap = self.interarrival(flow as usize);
-        self.schedule(gap, GENERATE, flow);
+        self.schedule_next_packet();
     }
 
     /// Puts a packet on the output port of its current hop, or drops it if the port is full.
     fn enqueue(&mut self, id: u32) {
         let p = &self.packets[id as usize];
-        let link_index = self.flows[p.flow as usize].links[p.hop as usize];
-        let link = &mut self.links[link_index as usize];
+        let link_index = self.flows[p.flow as usize].links[p.hop as usize] as usize;
+        let link = &mut self.links[link_index];
         if link.queue.len() >= link.limit {
             link.drops += 1;
             let (flow, born) = (p.flow, p.born);
@@ -309,32 +353,46 @@ impl Sim {
         link.account(self.now);
         link.queue.push_back(id);
         if link.queue.len() == 1 {
-            let service = p.size_bits / link.capacity_bps;
-            self.schedule(service, TX_END, link_index);
+            let end = self.now + p.size_bits / link.capacity_bps;
+            self.timers.set(self.transmission_timer(link_index), end);
         }
     }
 
-    fn transmission_end(&mut self, link_index: u32) {
-        let link = &mut self.links[link_index as usize];
+    fn transmission_end(&mut self, link_index: usize) {
+        let link = &mut self.links[link_index];
         link.account(self.now);
         let id = link.queue.pop_front().expect("a transmitting port holds a packet");
-        let propagation = link.propagation_s;
-        if let Some(&next) = link.queue.front() {
-            let service = self.packets[next as usize].size_bits / link.capacity_bps;
-            self.schedule(service, TX_END, link_index);
-        }
-        if propagation > 0.0 {
-            self.schedule(propagation, ARRIVE, id);
+        let next_end = match link.queue.front() {
+            Some(&next) => self.now + self.packets[next as usize].size_bits / link.capacity_bps,
+            None => f64::INFINITY,
+        };
+        self.timers.set(self.transmission_timer(link_index), next_end);
+        let link = &mut self.links[link_index];
+        if link.propagation_s > 0.0 {
+            let arrival = self.now + link.propagation_s;
+            link.line.push_back((arrival, id));
+            if link.line.len() == 1 {
+                self.timers.set(self.line_timer(link_index), arrival);
+            }
         } else {
             self.arrive(id);
         }
+    }
+
+    /// The first packet on a link's propagation line reaches the far end.
+    fn leave_line(&mut self, link_index: usize) {
+        let line = &mut self.links[link_index].line;
+        let (_, id) = line.pop_front().expect("a line with a timer holds a packet");
+        let next = line.front().map_or(f64::INFINITY, |&(arrival, _)| arrival);
+        self.timers.set(self.line_timer(link_index), next);
+        self.arrive(id);
     }
 
     /// A packet reaches the far end of a link: delivered, or queued for its next hop.
     fn arrive(&mut self, id: u32) {
         let p = &mut self.packets[id as usize];
         p.hop += 1;
-        let (flow, born) = (p.flow, p.born);
+        let (flow, born, size_bits) = (p.flow, p.born, p.size_bits);
         if (p.hop as usize) < self.flows[flow as usize].links.len() {
             self.enqueue(id);
             return;
@@ -344,10 +402,12 @@ impl Sim {
         if self.measuring(born) {
             let delay = self.now - born;
             let f = &mut self.flows[flow as usize];
+            let residual = delay - size_bits * f.transmission_s_per_bit;
             f.delivered += 1;
             f.sum += delay;
             f.sum_sq += delay * delay;
             f.delays.push(delay as f32);
+            f.residuals.push(residual as f32);
             self.resolved(flow);
         }
     }
@@ -355,7 +415,8 @@ impl Sim {
     /// A measured packet of `flow` was delivered or dropped: is the flow finished?
     ///
     /// The precision check reruns the batch-means estimate over all the flow's delays, at packet
-    /// counts growing by 25 % each time, so its total cost stays linear in the packets.
+    /// counts growing by 5 % each time: a flow runs at most 5 % past the count it needed, and the
+    /// checks cost about 20 passes over its delays, little next to simulating them.
     fn resolved(&mut self, flow: u32) {
         let (target_se, max_packets) = (self.target_se, self.max_packets);
         let f = &mut self.flows[flow as usize];
@@ -366,16 +427,16 @@ impl Sim {
         let precise = match target_se {
             None => true,
             Some(target) => {
-                let mean = f.sum / f.delivered as f64;
                 // A flow that delivers nothing cannot get more precise: it is done at the cap.
-                batch_means_standard_error(&f.delays) <= target * mean
+                let (mean, se) = f.mean_delay();
+                se <= target * mean
             }
         };
         if precise || resolved >= max_packets {
             f.done = true;
             self.flows_done += 1;
         } else {
-            f.next_check = (resolved + resolved / 4).min(max_packets);
+            f.next_check = (resolved + resolved / 20).min(max_packets);
         }
     }
 
@@ -414,13 +475,15 @@ impl Sim {
             .zip(pairs)
             .map(|(f, &(src, dst))| {
                 let n = f.delivered as f64;
-                let mean = f.sum / n;
-                let jitter = (f.sum_sq / n - mean * mean).max(0.0);
-                let se = batch_means_standard_error(&f.delays);
-                f.delays.sort_unstable_by(f32::total_cmp);
-                let quantile = |q: f64| match f.delays.len() {
+                let (mean, se) = f.mean_delay();
+                let sample_mean = f.sum / n;
+                let jitter = (f.sum_sq / n - sample_mean * sample_mean).max(0.0);
+                let mut quantile = |q: f64| match f.delays.len() {
                     0 => f64::NAN,
-                    len => f.delays[((q * len as f64) as usize).min(len - 1)] as f64,
+                    len => {
+                        let rank = ((q * len as f64) as usize).min(len - 1);
+                        *f.delays.select_nth_unstable_by(rank, f32::total_cmp).1 as f64
+                    }
                 };
                 let resolved = f.delivered + f.dropped;
                 FlowResult {

@@ -3,6 +3,7 @@
 mod engine;
 mod generator;
 mod results;
+mod timers;
 
 pub use engine::{SimConfig, SimError, simulate};
 pub use generator::{GeneratorConfig, Sample, SampleGenerator};

@@ -166,6 +166,7 @@ impl Jobs {
             generator: GeneratorConfig { seed, ..GeneratorConfig::default() },
             samples,
             shard_size: 50,
+            jobs: 0,
         };
         let (done, stop, wake) = (run.done.clone(), run.stop.clone(), self.wake.clone());
         self.spawn("dataset", move || {
