@@ -193,7 +193,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 1000)]
     packets_per_flow: u64,
     /// Simulate each flow until the standard error of its mean delay is at most this fraction of
-    /// the mean (up to 20 × --packets-per-flow); 0 turns it off.
+    /// the mean (up to 50 × --packets-per-flow); 0 turns it off.
     #[arg(long, default_value_t = 0.02)]
     target_relative_se: f64,
     /// Lowest and highest peak link utilisation drawn per sample.

@@ -256,7 +256,10 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
     let n_links = sim.links.len();
     let mut processed = 0u64;
     let mut warm = false;
-    while sim.flows_done < n_flows && processed < config.max_events {
+    while processed < config.max_events {
+        if sim.flows_done == n_flows && sim.all_still_finished() {
+            break;
+        }
         let (source, time) = sim.timers.earliest();
         if time == f64::INFINITY {
             break;
@@ -418,12 +421,22 @@ impl Sim {
     /// counts growing by 5 % each time: a flow runs at most 5 % past the count it needed, and the
     /// checks cost about 20 passes over its delays, little next to simulating them.
     fn resolved(&mut self, flow: u32) {
-        let (target_se, max_packets) = (self.target_se, self.max_packets);
-        let f = &mut self.flows[flow as usize];
-        let resolved = f.delivered + f.dropped;
-        if f.done || resolved < f.next_check {
+        let f = &self.flows[flow as usize];
+        if f.done || f.delivered + f.dropped < f.next_check {
             return;
         }
+        if self.finished(flow as usize) {
+            self.flows[flow as usize].done = true;
+            self.flows_done += 1;
+        }
+    }
+
+    /// Whether a flow has its packets and, with a precision target, a precise enough mean delay
+    /// (or has reached the packet cap). If not, schedules its next check 5 % later.
+    fn finished(&mut self, flow: usize) -> bool {
+        let (target_se, max_packets) = (self.target_se, self.max_packets);
+        let f = &mut self.flows[flow];
+        let resolved = f.delivered + f.dropped;
         let precise = match target_se {
             None => true,
             Some(target) => {
@@ -432,12 +445,24 @@ impl Sim {
                 se <= target * mean
             }
         };
-        if precise || resolved >= max_packets {
-            f.done = true;
-            self.flows_done += 1;
-        } else {
-            f.next_check = (resolved + resolved / 20).min(max_packets);
+        let finished = resolved >= f.next_check && (precise || resolved >= max_packets);
+        if !finished {
+            f.next_check = f.next_check.max((resolved + resolved / 20).min(max_packets));
         }
+        finished
+    }
+
+    /// Called when every flow is done: done flows go on measuring until the end, which changes
+    /// their estimates, so each is checked again on all its packets. Flows whose standard error
+    /// has drifted above the target are reopened. Returns whether all flows are still done.
+    fn all_still_finished(&mut self) -> bool {
+        for flow in 0..self.flows.len() {
+            if !self.finished(flow) {
+                self.flows[flow].done = false;
+                self.flows_done -= 1;
+            }
+        }
+        self.flows_done == self.flows.len()
     }
 
     fn finish(

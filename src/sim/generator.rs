@@ -18,7 +18,7 @@ pub struct GeneratorConfig {
     /// Measured packets per flow in each simulation (the minimum, with `target_relative_se`).
     pub packets_per_flow: u64,
     /// Simulate each flow until its mean delay's standard error is at most this fraction of the
-    /// mean (capped at 20 × `packets_per_flow`). Absent in manifests written before it existed.
+    /// mean (capped at 50 × `packets_per_flow`). Absent in manifests written before it existed.
     #[serde(default)]
     pub target_relative_se: Option<f64>,
     /// Peak link utilisation is drawn uniformly from this range.
@@ -115,7 +115,7 @@ impl SampleGenerator {
             seed: rng.random(),
             packets_per_flow: self.config.packets_per_flow,
             target_relative_se: self.config.target_relative_se,
-            max_packets_per_flow: 20 * self.config.packets_per_flow,
+            max_packets_per_flow: 50 * self.config.packets_per_flow,
             warmup_packets_per_flow: (self.config.packets_per_flow / 10).max(1),
             ..SimConfig::default()
         };
