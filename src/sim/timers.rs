@@ -4,8 +4,9 @@
 //! end, the first packet on a link's propagation line — and each source has at most one pending
 //! event. So instead of a heap of events the simulator keeps one time per source in a tournament
 //! tree: the earliest is at the root, and changing a source's time replays only its leaf-to-root
-//! path, with no events to move. Written by hand because it is the simulator's inner loop (it
-//! measured 1.5× faster than `std`'s `BinaryHeap` of events here).
+//! path, with no events to move. Written by hand because it is the simulator's inner loop; with
+//! the superposed arrivals (one source for all flows) the simulator went from 11.9 to 13.7 M
+//! events/s against its earlier `BinaryHeap` of events (`benches/simulator.rs`).
 
 /// Times of `n` sources, with the earliest one at hand.
 #[derive(Debug, Clone)]
