@@ -9,11 +9,13 @@ use crate::net::NodeId;
 pub struct FlowResult {
     pub src: NodeId,
     pub dst: NodeId,
-    /// Mean end-to-end delay of delivered packets (s); NaN when none was delivered.
+    /// Mean end-to-end delay of delivered packets (s), with the packet-size control variate (see
+    /// the simulator); NaN when none was delivered.
     pub mean_delay_s: f64,
     /// Variance of the per-packet delay (s²).
     pub jitter_s2: f64,
-    /// Standard error of `mean_delay_s` by 20 batch means in delivery order (s); NaN below 40 packets.
+    /// Standard error of `mean_delay_s` (s): 20 batch means, in delivery order, of delay less own
+    /// transmission time, plus the size spread of undelivered packets; NaN below 40 packets.
     pub mean_delay_se_s: f64,
     pub p50_delay_s: f64,
     pub p90_delay_s: f64,
