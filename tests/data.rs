@@ -142,6 +142,24 @@ fn the_loader_delivers_every_sample_once_as_disjoint_graphs() {
 }
 
 #[test]
+fn an_epoch_is_the_same_batches_whatever_the_thread_timing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = make(dir.path(), 24);
+    let epoch = |threads: usize, epoch: u64| -> Vec<Vec<u32>> {
+        let config = LoaderConfig { batch_samples: 5, decode_threads: threads, ..LoaderConfig::default() };
+        Loader::new(d.shard_paths(), &config, epoch)
+            .map(|b| b.unwrap().delay_s.iter().map(|v| v.to_bits()).collect())
+            .collect()
+    };
+    let reference = epoch(3, 7);
+    assert_eq!(reference.len(), 24usize.div_ceil(5));
+    for threads in [1, 2, 3, 3, 6] {
+        assert_eq!(epoch(threads, 7), reference, "{threads} decode threads");
+    }
+    assert_ne!(epoch(3, 8), reference, "another epoch is another shuffle");
+}
+
+#[test]
 fn dropping_a_loader_midway_does_not_hang() {
     let dir = tempfile::tempdir().unwrap();
     let d = make(dir.path(), 12);

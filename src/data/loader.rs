@@ -90,47 +90,47 @@ impl Loader {
         if config.shuffle {
             shards.shuffle(&mut rng);
         }
-        let (shard_tx, shard_rx) = bounded(shards.len().max(1));
-        for (i, s) in shards.into_iter().enumerate() {
-            shard_tx.send((i as u64, s)).expect("queue sized for all shards");
-        }
-        drop(shard_tx);
-
-        let batch = config.batch_samples.max(1);
-        let (record_tx, record_rx) = bounded::<Result<Record, ShardError>>(4 * batch);
+        let shard_count = shards.len();
+        let record_seed: u64 = rng.random();
+        let (shuffle, policy) = (config.shuffle, config.on_corrupt);
         let skipped = Arc::new(Mutex::new(Vec::new()));
         let mut threads = Vec::new();
-        for _ in 0..config.decode_threads.max(1) {
-            let (shard_rx, record_tx, skipped) = (shard_rx.clone(), record_tx.clone(), skipped.clone());
-            let (seed, shuffle, policy) = (rng.random::<u64>(), config.shuffle, config.on_corrupt);
+        // Worker w decodes shards w, w + workers, …, and the batcher takes them back in shard
+        // order, so an epoch's batches never depend on thread timing: a seed gives one run.
+        let workers = config.decode_threads.clamp(1, shard_count.max(1));
+        let mut decoded = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let (tx, rx) = bounded::<Result<Vec<Record>, ShardError>>(1);
+            decoded.push(rx);
+            let mine: Vec<(usize, PathBuf)> =
+                shards.iter().cloned().enumerate().skip(w).step_by(workers).collect();
+            let skipped = skipped.clone();
             threads.push(std::thread::spawn(move || {
-                for (i, path) in shard_rx {
+                for (i, path) in mine {
                     let records = match shard::read(&path) {
-                        Ok(r) => r,
+                        Ok(records) => {
+                            let mut records: Vec<Record> =
+                                records.into_iter().filter(Record::has_finite_labels).collect();
+                            if shuffle {
+                                records.shuffle(&mut Pcg64::seed_from_u64(record_seed ^ i as u64));
+                            }
+                            Ok(records)
+                        }
                         Err(e) if policy == CorruptPolicy::Skip => {
                             skipped.lock().expect("not poisoned").push(e.to_string());
-                            continue;
+                            Ok(Vec::new())
                         }
-                        Err(e) => {
-                            let _ = record_tx.send(Err(e));
-                            return;
-                        }
+                        Err(e) => Err(e),
                     };
-                    let mut records: Vec<Record> =
-                        records.into_iter().filter(Record::has_finite_labels).collect();
-                    if shuffle {
-                        records.shuffle(&mut Pcg64::seed_from_u64(seed ^ i));
-                    }
-                    for r in records {
-                        if record_tx.send(Ok(r)).is_err() {
-                            return;
-                        }
+                    let failed = records.is_err();
+                    if tx.send(records).is_err() || failed {
+                        return;
                     }
                 }
             }));
         }
-        drop(record_tx);
 
+        let batch = config.batch_samples.max(1);
         let (batch_tx, batch_rx) = bounded(config.prefetch_batches.max(1));
         let (shuffle, mut rng) = (config.shuffle, Pcg64::seed_from_u64(rng.random()));
         threads.push(std::thread::spawn(move || {
@@ -141,19 +141,23 @@ impl Loader {
             let emit = |current: &mut Vec<Record>| {
                 batch_tx.send(Ok(GraphBatch::from_records(current.drain(..).as_slice()))).is_ok()
             };
-            for item in record_rx {
-                match item {
-                    Ok(r) => buffer.push(r),
-                    Err(e) => {
+            for i in 0..shard_count {
+                let records = match decoded[i % workers].recv() {
+                    Ok(Ok(records)) => records,
+                    Ok(Err(e)) => {
                         let _ = batch_tx.send(Err(e));
                         return;
                     }
-                }
-                if buffer.len() >= capacity {
-                    let pick = rng.random_range(0..buffer.len());
-                    current.push(buffer.swap_remove(pick));
-                    if current.len() == batch && !emit(&mut current) {
-                        return;
+                    Err(_) => return,
+                };
+                for r in records {
+                    buffer.push(r);
+                    if buffer.len() >= capacity {
+                        let pick = rng.random_range(0..buffer.len());
+                        current.push(buffer.swap_remove(pick));
+                        if current.len() == batch && !emit(&mut current) {
+                            return;
+                        }
                     }
                 }
             }

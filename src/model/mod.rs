@@ -11,7 +11,9 @@ pub use features::{GraphInputs, GraphLayout, Indexing, Normalization};
 pub use frozen::FrozenRouteNet;
 pub use routenet::{RouteNet, RouteNetConfig};
 
-/// The backend chosen by cargo features: burn's flex on CPU unless only a GPU backend is enabled.
+/// The backend for loading checkpoints and running burn's forward pass outside training: burn's
+/// flex on CPU unless only a GPU backend is enabled. Training picks its devices at run time
+/// (`train::devices`).
 #[cfg(feature = "cpu")]
 pub type DefaultBackend = burn::backend::Flex;
 #[cfg(all(not(feature = "cpu"), feature = "wgpu"))]
@@ -20,6 +22,3 @@ pub type DefaultBackend = burn::backend::Wgpu;
 pub type DefaultBackend = burn::backend::Cuda;
 #[cfg(not(any(feature = "cpu", feature = "wgpu", feature = "cuda")))]
 compile_error!("enable at least one backend feature: cpu, wgpu or cuda");
-
-/// The autodiff version of [`DefaultBackend`], for training.
-pub type TrainBackend = burn::backend::Autodiff<DefaultBackend>;

@@ -78,7 +78,7 @@ impl<B: AutodiffBackend> DataParallel<B> {
         let mut sum = SumGradients::<B> {
             replicas,
             out: GradientsParams::new(),
-            device: self.devices[0].clone(),
+            device: inner_device::<B>(&self.devices[0]),
             sq_norm: 0.0,
         };
         model.visit(&mut sum);
@@ -94,11 +94,18 @@ impl<B: AutodiffBackend> DataParallel<B> {
     }
 }
 
+/// The device of `B`'s inner (non-autodiff) backend under the autodiff `device`: the same value
+/// for `Autodiff<Flex>`, the unwrapped device for [`burn::Dispatch`].
+pub fn inner_device<B: AutodiffBackend>(device: &B::Device) -> burn::tensor::Device<B::InnerBackend> {
+    Tensor::<B, 1>::zeros([1], device).inner().device()
+}
+
 /// Sums each parameter's gradient over the replicas, in replica order, on the main device.
 struct SumGradients<B: AutodiffBackend> {
     replicas: Vec<GradientsParams>,
     out: GradientsParams,
-    device: B::Device,
+    /// The main device of the inner backend, where gradients live.
+    device: burn::tensor::Device<B::InnerBackend>,
     sq_norm: f64,
 }
 

@@ -1,4 +1,5 @@
-//! The training loop: one device, Adam, L2 on the readout, evaluation and checkpoints every K steps.
+//! The training loop: data-parallel replicas, Adam or LAMB, L2 on the readout, evaluation and
+//! checkpoints every K steps.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,13 +12,14 @@ use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
+use burn::{Dispatch, DispatchDevice};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use serde::{Deserialize, Serialize};
 
-use super::devices::Devices;
+use super::devices::{DeviceError, Devices};
 use super::lamb::{Lamb, LambConfig};
 use super::metrics::{EvalMetrics, Metrics, MetricsAccumulator};
-use super::parallel::DataParallel;
+use super::parallel::{DataParallel, inner_device};
 use crate::data::loader::split_shards;
 use crate::data::shard::ShardError;
 use crate::data::{Dataset, DatasetError, GraphBatch, Loader, LoaderConfig, Split};
@@ -129,6 +131,8 @@ pub enum TrainError {
     Shard(#[from] ShardError),
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    #[error(transparent)]
+    Devices(#[from] DeviceError),
     #[error("{0}")]
     Config(String),
     #[error("{0}")]
@@ -171,66 +175,15 @@ pub fn spawn(config: TrainConfig) -> TrainHandle {
     TrainHandle { events, stop, thread }
 }
 
-/// Picks the backend for `config.devices` and trains.
+/// Trains on `config.devices` through burn's [`Dispatch`] backend: one build of the training code
+/// serves flex, wgpu and CUDA, and the device list picks between them at run time.
 pub fn train_on_devices(
     config: &TrainConfig,
     events: &Sender<TrainEvent>,
     stop: &AtomicBool,
 ) -> Result<(), TrainError> {
-    match &config.devices {
-        Devices::Cpu(n) => {
-            #[cfg(feature = "cpu")]
-            {
-                let devices = vec![Default::default(); *n];
-                train::<burn::backend::Autodiff<burn::backend::Flex>>(config, &devices, events, stop)
-            }
-            #[cfg(not(feature = "cpu"))]
-            {
-                let _ = n;
-                Err(missing(config, "cpu"))
-            }
-        }
-        Devices::Wgpu(ids) => {
-            #[cfg(feature = "wgpu")]
-            {
-                let devices: Vec<_> =
-                    ids.iter().map(|&i| burn::backend::wgpu::WgpuDevice::DiscreteGpu(i)).collect();
-                train::<burn::backend::Autodiff<burn::backend::Wgpu>>(config, &devices, events, stop)
-            }
-            #[cfg(not(feature = "wgpu"))]
-            {
-                let _ = ids;
-                Err(missing(config, "wgpu"))
-            }
-        }
-        Devices::Cuda(ids) => {
-            #[cfg(feature = "cuda")]
-            {
-                if !std::path::Path::new("/proc/driver/nvidia/version").exists() {
-                    return Err(TrainError::Config(format!(
-                        "devices {}: no NVIDIA driver is loaded on this machine (/proc/driver/nvidia/version is missing)",
-                        config.devices
-                    )));
-                }
-                let devices: Vec<_> =
-                    ids.iter().map(|&index| burn::backend::cuda::CudaDevice { index }).collect();
-                train::<burn::backend::Autodiff<burn::backend::Cuda>>(config, &devices, events, stop)
-            }
-            #[cfg(not(feature = "cuda"))]
-            {
-                let _ = ids;
-                Err(missing(config, "cuda"))
-            }
-        }
-    }
-}
-
-#[cfg(not(all(feature = "cpu", feature = "wgpu", feature = "cuda")))]
-fn missing(config: &TrainConfig, feature: &str) -> TrainError {
-    TrainError::Config(format!(
-        "devices {}: this build has no {feature} support (rebuild with --features {feature})",
-        config.devices
-    ))
+    let devices = config.devices.dispatch_devices()?;
+    train(config, &devices, events, stop)
 }
 
 /// The learning rate at a step: linear warm-up, then optional cosine decay to a tenth.
@@ -249,11 +202,11 @@ pub fn learning_rate(config: &TrainConfig, step: u64) -> f64 {
 /// Statistics are fitted on at most this many training samples.
 const NORMALIZATION_SAMPLES: usize = 512;
 
-/// Runs training to `config.steps` with one replica per device (the first is the main device),
-/// reporting over `events`.
-pub fn train<B: AutodiffBackend>(
+/// Runs training to `config.steps` with one replica per autodiff [`Dispatch`] device (the first
+/// is the main device), reporting over `events`.
+pub fn train(
     config: &TrainConfig,
-    devices: &[B::Device],
+    devices: &[DispatchDevice],
     events: &Sender<TrainEvent>,
     stop: &AtomicBool,
 ) -> Result<(), TrainError> {
@@ -261,7 +214,8 @@ pub fn train<B: AutodiffBackend>(
         return Err(TrainError::Config("batch size and evaluation interval must be at least 1".into()));
     }
     let device = devices.first().ok_or_else(|| TrainError::Config("no devices to train on".into()))?;
-    let parallel = DataParallel::<B> { devices: devices.to_vec() };
+    let inner = inner_device::<Dispatch>(device);
+    let parallel = DataParallel::<Dispatch> { devices: devices.to_vec() };
     let datasets = config.data.iter().map(|d| Dataset::open(d)).collect::<Result<Vec<_>, _>>()?;
     let train_shards = split_shards(&datasets, Split::Train, config.validation_fraction);
     let val_shards = split_shards(&datasets, Split::Validation, config.validation_fraction);
@@ -269,13 +223,13 @@ pub fn train<B: AutodiffBackend>(
         return Err(TrainError::Config("no training shards in the given datasets".into()));
     }
     let eval_shards = EvalShards { validation: val_shards, train_probe: train_shards[..1].to_vec() };
-    B::seed(device, config.seed);
+    Dispatch::seed(device, config.seed);
 
-    let resumed = if config.resume { resume_state::<B>(config, device)? } else { None };
+    let resumed = if config.resume { resume_state(config, device, &inner)? } else { None };
     let TrainState { mut model, mut optimizer, norm, mut step } = match resumed {
         Some(state) => state,
         None => TrainState {
-            model: config.model.init::<B>(device),
+            model: config.model.init::<Dispatch>(device),
             optimizer: Optim::new(config.optimizer),
             norm: fit_normalization(&train_shards, config.seed)?,
             step: 0,
@@ -294,6 +248,9 @@ pub fn train<B: AutodiffBackend>(
     let mut samples = 0usize;
     let mut epoch = 0;
     let mut stopped = false;
+    // A resumed run replays the loader's deterministic batch order up to where it stopped, so it
+    // continues exactly as if it had never been interrupted.
+    let mut batches_done = step;
     'epochs: while step < config.steps {
         let mut any = false;
         for batch in Loader::new(train_shards.clone(), &loader_config, epoch) {
@@ -306,6 +263,10 @@ pub fn train<B: AutodiffBackend>(
             }
             let batch = batch?;
             any = true;
+            if batches_done > 0 {
+                batches_done -= 1;
+                continue;
+            }
             let grads = parallel.gradients(&model, &batch, &norm, config.l2, config.clip_norm)?;
             let loss_value = grads.loss;
             model = optimizer.step(learning_rate(config, step), model, grads.grads);
@@ -319,7 +280,7 @@ pub fn train<B: AutodiffBackend>(
                 elapsed_s,
             });
             if step % config.eval_every == 0 {
-                checkpoint_and_eval(config, device, &model, &optimizer, &norm, step, &eval_shards, events)?;
+                checkpoint_and_eval(config, &inner, &model, &optimizer, &norm, step, &eval_shards, events)?;
             }
         }
         if !any {
@@ -328,7 +289,7 @@ pub fn train<B: AutodiffBackend>(
         epoch += 1;
     }
     if step % config.eval_every != 0 {
-        checkpoint_and_eval(config, device, &model, &optimizer, &norm, step, &eval_shards, events)?;
+        checkpoint_and_eval(config, &inner, &model, &optimizer, &norm, step, &eval_shards, events)?;
     }
     let _ = events.send(TrainEvent::Finished { step, stopped });
     Ok(())
@@ -391,10 +352,13 @@ struct TrainState<B: AutodiffBackend> {
     step: u64,
 }
 
-fn resume_state<B: AutodiffBackend>(
+/// The run's newest checkpoint: the model on the autodiff `device`, the optimizer state on its
+/// `inner` device, where the optimizer meets the gradients.
+fn resume_state(
     config: &TrainConfig,
-    device: &B::Device,
-) -> Result<Option<TrainState<B>>, TrainError> {
+    device: &DispatchDevice,
+    inner: &DispatchDevice,
+) -> Result<Option<TrainState<Dispatch>>, TrainError> {
     let (dir, meta) = match checkpoint::latest(&config.out) {
         Ok(found) => found,
         Err(CheckpointError::Missing(_)) => return Ok(None),
@@ -413,9 +377,9 @@ fn resume_state<B: AutodiffBackend>(
             meta.optimizer["name"]
         )));
     }
-    let (model, _) = checkpoint::load_model::<B>(&config.out, device)?;
+    let (model, _) = checkpoint::load_model::<Dispatch>(&config.out, device)?;
     let bytes = checkpoint::read_file(&dir, &meta, OPTIMIZER_FILE)?;
-    let optimizer = Optim::new(config.optimizer).load(bytes, device, &dir.join(OPTIMIZER_FILE))?;
+    let optimizer = Optim::new(config.optimizer).load(bytes, inner, &dir.join(OPTIMIZER_FILE))?;
     Ok(Some(TrainState { model, optimizer, norm: meta.normalization, step: meta.step }))
 }
 
@@ -444,7 +408,7 @@ struct EvalShards {
 #[allow(clippy::too_many_arguments)]
 fn checkpoint_and_eval<B: AutodiffBackend>(
     config: &TrainConfig,
-    device: &B::Device,
+    inner: &burn::tensor::Device<B::InnerBackend>,
     model: &RouteNet<B>,
     optimizer: &Optim<B>,
     norm: &Normalization,
@@ -469,8 +433,8 @@ fn checkpoint_and_eval<B: AutodiffBackend>(
     let _ = events.send(TrainEvent::Checkpoint { step, dir });
     if !shards.validation.is_empty() {
         let valid = model.valid();
-        let metrics = evaluate(&valid, norm, &shards.validation, config.batch_samples, device)?;
-        let train = evaluate(&valid, norm, &shards.train_probe, config.batch_samples, device)?.overall;
+        let metrics = evaluate(&valid, norm, &shards.validation, config.batch_samples, inner)?;
+        let train = evaluate(&valid, norm, &shards.train_probe, config.batch_samples, inner)?.overall;
         let _ = events.send(TrainEvent::Eval { step, metrics, train });
     }
     Ok(())
