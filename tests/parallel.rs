@@ -5,10 +5,11 @@ use burn::module::{AutodiffModule, Module, ModuleVisitor, Param};
 use burn::optim::{GradientsParams, Optimizer, SgdConfig};
 use burn::prelude::Tensor;
 use pathcast::data::{GraphBatch, Record};
+use pathcast::model::dropout;
 use pathcast::model::{GraphInputs, Normalization, RouteNet, RouteNetConfig};
 use pathcast::net::builtin;
 use pathcast::sim::{GeneratorConfig, SampleGenerator};
-use pathcast::train::parallel::DataParallel;
+use pathcast::train::parallel::{DataParallel, StepOptions};
 
 type AD = Autodiff<Flex>;
 
@@ -59,27 +60,35 @@ fn sgd_steps(workers: usize, model: RouteNet<AD>, batch: &GraphBatch, norm: &Nor
     let parallel = DataParallel::<AD> { devices: vec![Default::default(); workers] };
     let mut model = model;
     let mut sgd = SgdConfig::new().init();
-    for _ in 0..3 {
-        let step = parallel.gradients(&model, batch, norm, 1e-4, Some(5.0)).unwrap();
+    for step in 0..3 {
+        let options =
+            StepOptions { l2: 1e-4, clip: Some(5.0), dropout_key: Some(dropout::step_key(1, step)) };
+        let step = parallel.gradients(&model, batch, norm, options).unwrap();
         model = sgd.step(0.05, model, step.grads);
     }
     model
 }
 
+/// With dropout: each path's mask is keyed by its place in the whole batch, so a split batch
+/// drops the same units as the merged one.
 #[test]
 fn replicas_sum_to_the_merged_batch_gradient() {
     let batch = batch(5);
     let norm = Normalization::fit(std::slice::from_ref(&batch));
-    let config = RouteNetConfig { dropout: 0.0, ..RouteNetConfig::default() };
+    let config = RouteNetConfig { dropout: 0.2, ..RouteNetConfig::default() };
     <AD as burn::prelude::Backend>::seed(&Default::default(), 7);
     let model = config.init::<AD>(&Default::default());
+    let options = StepOptions { l2: 1e-4, clip: None, dropout_key: Some(dropout::step_key(3, 0)) };
     let single = DataParallel::<AD> { devices: vec![Default::default()] };
-    let reference = single.gradients(&model, &batch, &norm, 1e-4, None).unwrap();
+    let reference = single.gradients(&model, &batch, &norm, options).unwrap();
+    let undropped =
+        single.gradients(&model, &batch, &norm, StepOptions { dropout_key: None, ..options }).unwrap();
+    assert!((undropped.loss - reference.loss).abs() > 1e-3 * reference.loss, "dropout changes the loss");
     let expected = gradient_values(&model, &reference.grads);
     let scale = expected.iter().fold(0f32, |m, g| m.max(g.abs()));
     for workers in [2, 3] {
         let split = DataParallel::<AD> { devices: vec![Default::default(); workers] };
-        let got = split.gradients(&model, &batch, &norm, 1e-4, None).unwrap();
+        let got = split.gradients(&model, &batch, &norm, options).unwrap();
         // f32 means over ~4000 terms differ by ~1e-6 between summation orders (measured over seeds);
         // a mis-weighted shard would be off by whole percents.
         assert!(
@@ -101,7 +110,7 @@ fn replicas_sum_to_the_merged_batch_gradient() {
 fn n_replicas_train_like_one_device_on_the_merged_batch() {
     let batch = batch(5);
     let norm = Normalization::fit(std::slice::from_ref(&batch));
-    let config = RouteNetConfig { dropout: 0.0, ..RouteNetConfig::default() };
+    let config = RouteNetConfig::default();
     let device = Default::default();
     <AD as burn::prelude::Backend>::seed(&device, 8);
     let initial = config.init::<AD>(&device);
@@ -145,6 +154,7 @@ fn a_failing_replica_stops_the_step_with_an_error() {
     let norm = Normalization::fit(std::slice::from_ref(&batch));
     let model = RouteNetConfig::default().init::<AD>(&Default::default());
     let parallel = DataParallel::<AD> { devices: vec![Default::default(); 2] };
-    let err = parallel.gradients(&model, &batch, &norm, 0.0, None).err().expect("the step fails");
+    let err =
+        parallel.gradients(&model, &batch, &norm, StepOptions::default()).err().expect("the step fails");
     assert!(err.to_string().contains("replica"), "{err}");
 }

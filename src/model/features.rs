@@ -175,6 +175,9 @@ pub struct GraphInputs<B: Backend> {
     pub targets: Tensor<B, 2>,
     /// Which indexing operations the model uses on this device.
     pub indexing: Indexing,
+    /// One key per path (batch order) drawing its readout dropout masks ([`super::dropout`]);
+    /// `None`, the default: no dropout, as in evaluation and prediction.
+    pub dropout_keys: Option<Vec<u64>>,
 }
 
 impl<B: Backend> GraphInputs<B> {
@@ -204,6 +207,7 @@ impl<B: Backend> GraphInputs<B> {
             restore: ints(restore),
             targets: floats(targets, [paths, 3]),
             indexing: Indexing::preferred::<B>(device),
+            dropout_keys: None,
         }
     }
 }

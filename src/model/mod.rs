@@ -1,6 +1,7 @@
 //! The RouteNet model, generic over the burn backend, and its checkpoints.
 
 pub mod checkpoint;
+pub mod dropout;
 pub mod features;
 pub mod frozen;
 pub mod pretrained;

@@ -5,12 +5,13 @@
 //! crossing it, and updates the link state with a second GRU from that sum.
 
 use burn::module::{ModuleVisitor, Param};
-use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
 use burn::tensor::activation::{selu, sigmoid, tanh};
 use serde::{Deserialize, Serialize};
 
+use super::dropout;
 use super::features::{GraphInputs, Indexing};
 use super::frozen::{Dense, FrozenGru, FrozenRouteNet};
 
@@ -89,7 +90,8 @@ pub struct RouteNet<B: Backend> {
     readout_1: Linear<B>,
     readout_2: Linear<B>,
     head: Linear<B>,
-    dropout: Dropout,
+    /// Readout dropout rate, applied when the inputs carry dropout keys.
+    dropout: f64,
     path_state: usize,
     link_state: usize,
     iterations: usize,
@@ -111,7 +113,7 @@ impl RouteNetConfig {
             readout_1: LinearConfig::new(self.path_state, self.readout_hidden).init(device),
             readout_2: LinearConfig::new(self.readout_hidden, self.readout_hidden).init(device),
             head: LinearConfig::new(self.readout_hidden, OUTPUTS).init(device),
-            dropout: DropoutConfig::new(self.dropout).init(),
+            dropout: self.dropout,
             path_state: self.path_state,
             link_state: self.link_state,
             iterations: self.iterations,
@@ -131,16 +133,31 @@ impl<B: Backend> ModuleVisitor<B> for Materialise {
 }
 
 impl<B: Backend> RouteNet<B> {
-    /// Per-path outputs `[paths, 3]` (normalised delay, jitter, loss).
+    /// Per-path outputs `[paths, 3]` (normalised delay, jitter, loss), with dropout in the
+    /// readout when the inputs carry dropout keys.
     pub fn forward(&self, g: &GraphInputs<B>) -> Tensor<B, 2> {
-        self.readout(self.path_states(g))
+        self.readout(self.path_states(g), g.dropout_keys.as_deref())
     }
 
-    /// The readout MLP: path states `[paths, path_state]` to outputs `[paths, 3]`.
-    pub fn readout(&self, path_states: Tensor<B, 2>) -> Tensor<B, 2> {
-        let x = self.dropout.forward(selu(self.readout_1.forward(path_states)));
-        let x = self.dropout.forward(selu(self.readout_2.forward(x)));
+    /// The readout MLP: path states `[paths, path_state]` (batch order) to outputs `[paths, 3]`,
+    /// dropping hidden units by the paths' `dropout_keys` if given.
+    pub fn readout(&self, path_states: Tensor<B, 2>, dropout_keys: Option<&[u64]>) -> Tensor<B, 2> {
+        let x = self.drop(selu(self.readout_1.forward(path_states)), dropout_keys, 0);
+        let x = self.drop(selu(self.readout_2.forward(x)), dropout_keys, 1);
         self.head.forward(x)
+    }
+
+    fn drop(&self, x: Tensor<B, 2>, keys: Option<&[u64]>, layer: u8) -> Tensor<B, 2> {
+        match keys {
+            Some(keys) if self.dropout > 0.0 => {
+                let [rows, width] = x.dims();
+                assert_eq!(rows, keys.len(), "one dropout key per path");
+                let mask = dropout::mask(keys, layer, width, self.dropout);
+                let mask = Tensor::<B, 2>::from_data(TensorData::new(mask, [rows, width]), &x.device());
+                x * mask
+            }
+            _ => x,
+        }
     }
 
     /// Message passing: the final path states `[paths, path_state]`, in batch order.

@@ -8,12 +8,23 @@ use burn::tensor::backend::AutodiffBackend;
 
 use super::trainer::{TrainError, training_loss};
 use crate::data::GraphBatch;
-use crate::model::{GraphInputs, Normalization, RouteNet};
+use crate::model::{GraphInputs, Normalization, RouteNet, dropout};
 
 /// The devices a step runs on; the first is the main device that holds the model and optimizer.
 #[derive(Debug, Clone)]
 pub struct DataParallel<B: AutodiffBackend> {
     pub devices: Vec<B::Device>,
+}
+
+/// What one step's gradients depend on besides the model and the batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StepOptions {
+    /// Weight of the L2 penalty on the readout.
+    pub l2: f64,
+    /// Scale gradients down to this global L2 norm when above it.
+    pub clip: Option<f64>,
+    /// The step's dropout key ([`dropout::step_key`]); `None`: no dropout.
+    pub dropout_key: Option<u64>,
 }
 
 /// The averaged gradients of one global batch.
@@ -28,32 +39,41 @@ pub struct StepGradients {
 impl<B: AutodiffBackend> DataParallel<B> {
     /// Gradients of the whole batch: shards balanced by path count, one per device, each replica's
     /// loss weighted by its share of the batch's paths so that the sum equals the merged-batch
-    /// gradient. Gradients with a global norm above `clip` are scaled down to it.
+    /// gradient. Each path's dropout mask is keyed by its place in the whole batch, so the split
+    /// does not change it either.
     pub fn gradients(
         &self,
         model: &RouteNet<B>,
         batch: &GraphBatch,
         norm: &Normalization,
-        l2: f64,
-        clip: Option<f64>,
+        options: StepOptions,
     ) -> Result<StepGradients, TrainError> {
+        let StepOptions { l2, clip, dropout_key } = options;
         let groups = batch.balanced_groups(self.devices.len());
         let total_paths = batch.n_paths() as f64;
-        let jobs: Vec<(usize, GraphBatch)> = groups
+        let jobs: Vec<(usize, GraphBatch, Option<Vec<u64>>)> = groups
             .iter()
             .enumerate()
             .filter(|(_, g)| !g.is_empty())
-            .map(|(i, g)| (i, batch.subset(g)))
+            .map(|(i, g)| {
+                let positions = g.iter().flat_map(|&s| {
+                    batch.sample_path_offsets[s] as usize..batch.sample_path_offsets[s + 1] as usize
+                });
+                (i, batch.subset(g), dropout_key.map(|key| dropout::path_keys(key, positions)))
+            })
             .collect();
         let results: Vec<Result<(GradientsParams, f64), TrainError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = jobs
                 .iter()
-                .map(|(i, shard)| {
+                .map(|(i, shard, keys)| {
                     let device = self.devices[*i].clone();
                     let replica = model.clone().fork(&device);
                     let share = shard.n_paths() as f64 / total_paths;
                     scope.spawn(move || {
-                        let inputs = GraphInputs::<B>::new(shard, norm, &device);
+                        let inputs = GraphInputs::<B> {
+                            dropout_keys: keys.clone(),
+                            ..GraphInputs::new(shard, norm, &device)
+                        };
                         let loss = training_loss(&replica, &inputs, l2).mul_scalar(share);
                         let value: f64 = loss.clone().into_scalar().elem();
                         (GradientsParams::from_grads(loss.backward(), &replica), value)
@@ -63,7 +83,7 @@ impl<B: AutodiffBackend> DataParallel<B> {
             handles
                 .into_iter()
                 .zip(&jobs)
-                .map(|(h, (i, _))| {
+                .map(|(h, (i, _, _))| {
                     h.join().map_err(|_| TrainError::Worker(format!("replica {i} failed during its step")))
                 })
                 .collect()

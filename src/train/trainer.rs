@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 use super::devices::{DeviceError, Devices};
 use super::lamb::{Lamb, LambConfig};
 use super::metrics::{EvalMetrics, Metrics, MetricsAccumulator};
-use super::parallel::{DataParallel, inner_device};
+use super::parallel::{DataParallel, StepOptions, inner_device};
 use crate::data::loader::split_shards;
 use crate::data::shard::ShardError;
 use crate::data::{Dataset, DatasetError, GraphBatch, Loader, LoaderConfig, Split};
 use crate::model::checkpoint::{self, CheckpointError, MODEL_FILE, OPTIMIZER_FILE};
-use crate::model::{Checkpoint, GraphInputs, Normalization, RouteNet, RouteNetConfig};
+use crate::model::{Checkpoint, GraphInputs, Normalization, RouteNet, RouteNetConfig, dropout};
 
 /// Everything a training run needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,7 +267,12 @@ pub fn train(
                 batches_done -= 1;
                 continue;
             }
-            let grads = parallel.gradients(&model, &batch, &norm, config.l2, config.clip_norm)?;
+            let options = StepOptions {
+                l2: config.l2,
+                clip: config.clip_norm,
+                dropout_key: Some(dropout::step_key(config.seed, step)),
+            };
+            let grads = parallel.gradients(&model, &batch, &norm, options)?;
             let loss_value = grads.loss;
             model = optimizer.step(learning_rate(config, step), model, grads.grads);
             step += 1;

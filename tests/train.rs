@@ -1,0 +1,100 @@
+//! Training runs end to end through `burn::Dispatch`: one seed gives one run, and a resumed run
+//! ends exactly where an uninterrupted one does.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use burn::backend::Flex;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::Tensor;
+use crossbeam_channel::unbounded;
+use pathcast::data::{GenerateRequest, generate};
+use pathcast::model::checkpoint;
+use pathcast::net::builtin;
+use pathcast::sim::GeneratorConfig;
+use pathcast::train::devices::Devices;
+use pathcast::train::trainer::{OptimizerKind, train_on_devices};
+use pathcast::train::{TrainConfig, TrainEvent};
+
+fn dataset(dir: &Path) {
+    let request = GenerateRequest {
+        dir: dir.to_owned(),
+        name: "gbn".into(),
+        topology: builtin::load("gbn").unwrap().topology,
+        generator: GeneratorConfig {
+            packets_per_flow: 40,
+            target_relative_se: None,
+            ..GeneratorConfig::default()
+        },
+        samples: 10,
+        shard_size: 2,
+        jobs: 2,
+    };
+    generate(&request, &AtomicBool::new(false), &|_| {}).unwrap();
+}
+
+/// The framework configuration: two replicas, LAMB, warm-up, decay, clipping, dropout.
+fn config(data: &Path, out: &Path, steps: u64) -> TrainConfig {
+    TrainConfig {
+        data: vec![data.to_owned()],
+        out: out.to_owned(),
+        steps,
+        batch_samples: 3,
+        eval_every: 3,
+        devices: Devices::Cpu(2),
+        optimizer: OptimizerKind::Lamb,
+        learning_rate: 1e-2,
+        warmup_steps: 2,
+        decay: true,
+        clip_norm: Some(1.0),
+        ..TrainConfig::default()
+    }
+}
+
+/// Trains and returns the losses of every step.
+fn run(config: &TrainConfig) -> Vec<f64> {
+    let (tx, rx) = unbounded();
+    train_on_devices(config, &tx, &AtomicBool::new(false)).unwrap();
+    drop(tx);
+    rx.iter()
+        .filter_map(|e| match e {
+            TrainEvent::Step { loss, .. } => Some(loss),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every parameter of the run's newest checkpoint, in visiting order.
+fn parameters(run_dir: &Path) -> Vec<f32> {
+    struct Collect(Vec<f32>);
+    impl ModuleVisitor<Flex> for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<Flex, D>>) {
+            self.0.extend(param.val().into_data().to_vec::<f32>().unwrap());
+        }
+    }
+    let (model, _) = checkpoint::load_model::<Flex>(run_dir, &Default::default()).unwrap();
+    let mut c = Collect(Vec::new());
+    model.visit(&mut c);
+    c.0
+}
+
+#[test]
+fn one_seed_gives_one_run_and_a_resumed_run_ends_where_an_uninterrupted_one_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    dataset(&data);
+    let (first, second, resumed) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+
+    let losses = run(&config(&data, &first, 6));
+    assert_eq!(losses.len(), 6);
+    assert_eq!(run(&config(&data, &second, 6)), losses, "the same seed repeats every step");
+    assert_eq!(parameters(&second), parameters(&first));
+
+    let head = run(&config(&data, &resumed, 3));
+    let tail = run(&TrainConfig { resume: true, ..config(&data, &resumed, 6) });
+    assert_eq!([head, tail].concat(), losses, "the resumed run sees the same batches and masks");
+    assert_eq!(parameters(&resumed), parameters(&first), "and ends with the same weights");
+
+    let other_seed = run(&TrainConfig { seed: 2, ..config(&data, &dir.path().join("d"), 6) });
+    assert_ne!(other_seed, losses);
+}
