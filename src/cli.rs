@@ -698,5 +698,6 @@ fn bench_train(args: BenchTrainArgs) -> Result<()> {
         runs.push(crate::train::compare::run(name, config)?);
     }
     println!("{}", crate::train::compare::markdown(&runs));
+    println!("{}", crate::train::compare::curves(&runs));
     Ok(())
 }

@@ -114,6 +114,30 @@ pub fn markdown(runs: &[RunSummary]) -> String {
     out
 }
 
+/// Validation MSE at every evaluation step, one column per run, as a Markdown table.
+pub fn curves(runs: &[RunSummary]) -> String {
+    let mut steps: Vec<u64> = runs.iter().flat_map(|r| r.evaluations.iter().map(|e| e.0)).collect();
+    steps.sort_unstable();
+    steps.dedup();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| Step | {} |",
+        runs.iter().map(|r| format!("{} MSE", r.name)).collect::<Vec<_>>().join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}", "---|".repeat(runs.len()));
+    for step in steps {
+        let cells: Vec<String> = runs
+            .iter()
+            .map(|r| {
+                r.evaluations.iter().find(|e| e.0 == step).map_or("".to_owned(), |e| format!("{:.5}", e.1))
+            })
+            .collect();
+        let _ = writeln!(out, "| {step} | {} |", cells.join(" | "));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,11 +166,13 @@ mod tests {
         let base = summary("base", vec![(100, 0.05, 20.0), (200, 0.02, 40.0), (300, 0.03, 60.0)]);
         let fast = summary("fast", vec![(100, 0.03, 10.0), (200, 0.015, 20.0), (300, 0.01, 30.0)]);
         assert_eq!(fast.first_reaching(base.lowest_mse), Some((200, 20.0)));
-        let table = markdown(&[base, fast]);
+        let table = markdown(&[base.clone(), fast.clone()]);
         assert!(
             table.contains("| Reaches the baseline's lowest MSE | step 200, 40 s | step 200, 20 s |"),
             "{table}"
         );
         assert!(table.contains("| Lowest MSE | 0.02000 | 0.01000 |"), "{table}");
+        let curves = curves(&[base, fast]);
+        assert!(curves.contains("| 200 | 0.02000 | 0.01500 |"), "{curves}");
     }
 }
