@@ -9,7 +9,7 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::Tensor;
 use crossbeam_channel::unbounded;
 use pathcast::data::{GenerateRequest, generate};
-use pathcast::model::checkpoint;
+use pathcast::model::checkpoint::{self, AVERAGE_FILE, MODEL_FILE};
 use pathcast::net::builtin;
 use pathcast::sim::GeneratorConfig;
 use pathcast::train::devices::Devices;
@@ -33,7 +33,8 @@ fn dataset(dir: &Path) {
     generate(&request, &AtomicBool::new(false), &|_| {}).unwrap();
 }
 
-/// The framework configuration: two replicas, LAMB, warm-up, decay, clipping, dropout.
+/// The framework configuration: two replicas, LAMB, warm-up, decay, clipping, dropout, and a
+/// moving average of the weights.
 fn config(data: &Path, out: &Path, steps: u64) -> TrainConfig {
     TrainConfig {
         data: vec![data.to_owned()],
@@ -47,6 +48,7 @@ fn config(data: &Path, out: &Path, steps: u64) -> TrainConfig {
         warmup_steps: 2,
         decay: true,
         clip_norm: Some(1.0),
+        average_decay: Some(0.9),
         ..TrainConfig::default()
     }
 }
@@ -64,15 +66,16 @@ fn run(config: &TrainConfig) -> Vec<f64> {
         .collect()
 }
 
-/// Every parameter of the run's newest checkpoint, in visiting order.
-fn parameters(run_dir: &Path) -> Vec<f32> {
+/// Every parameter of a weights file of the run's newest checkpoint, in visiting order.
+fn parameters(run_dir: &Path, file: &str) -> Vec<f32> {
     struct Collect(Vec<f32>);
     impl ModuleVisitor<Flex> for Collect {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<Flex, D>>) {
             self.0.extend(param.val().into_data().to_vec::<f32>().unwrap());
         }
     }
-    let (model, _) = checkpoint::load_model::<Flex>(run_dir, &Default::default()).unwrap();
+    let (dir, meta) = checkpoint::latest(run_dir).unwrap();
+    let model = checkpoint::load_weights::<Flex>(&dir, &meta, file, &Default::default()).unwrap();
     let mut c = Collect(Vec::new());
     model.visit(&mut c);
     c.0
@@ -88,12 +91,17 @@ fn one_seed_gives_one_run_and_a_resumed_run_ends_where_an_uninterrupted_one_does
     let losses = run(&config(&data, &first, 6));
     assert_eq!(losses.len(), 6);
     assert_eq!(run(&config(&data, &second, 6)), losses, "the same seed repeats every step");
-    assert_eq!(parameters(&second), parameters(&first));
+    for file in [MODEL_FILE, AVERAGE_FILE] {
+        assert_eq!(parameters(&second, file), parameters(&first, file), "{file}");
+    }
+    assert_ne!(parameters(&first, AVERAGE_FILE), parameters(&first, MODEL_FILE));
 
     let head = run(&config(&data, &resumed, 3));
     let tail = run(&TrainConfig { resume: true, ..config(&data, &resumed, 6) });
     assert_eq!([head, tail].concat(), losses, "the resumed run sees the same batches and masks");
-    assert_eq!(parameters(&resumed), parameters(&first), "and ends with the same weights");
+    for file in [MODEL_FILE, AVERAGE_FILE] {
+        assert_eq!(parameters(&resumed, file), parameters(&first, file), "the same {file}");
+    }
 
     let other_seed = run(&TrainConfig { seed: 2, ..config(&data, &dir.path().join("d"), 6) });
     assert_ne!(other_seed, losses);

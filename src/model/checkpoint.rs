@@ -1,4 +1,4 @@
-//! Checkpoints: `RUN_DIR/ckpt-STEP/{checkpoint.json, model.mpk, optimizer.mpk}` plus
+//! Checkpoints: `RUN_DIR/ckpt-STEP/{checkpoint.json, model.mpk, optimizer.mpk[, average.mpk]}` plus
 //! `RUN_DIR/latest.json` naming the newest. Every file is written atomically and `latest.json` last,
 //! so a crash leaves the previous checkpoint in force; CRC-32s in `checkpoint.json` catch damage.
 
@@ -20,6 +20,9 @@ const LATEST: &str = "latest.json";
 const META: &str = "checkpoint.json";
 /// The weights file inside a checkpoint directory.
 pub const MODEL_FILE: &str = "model.mpk";
+/// The averaged weights (Polyak averaging), when the run keeps an average: the weights that
+/// evaluation and prediction use.
+pub const AVERAGE_FILE: &str = "average.mpk";
 /// The optimizer-state file inside a checkpoint directory.
 pub const OPTIMIZER_FILE: &str = "optimizer.mpk";
 /// Checkpoint directories kept besides the newest.
@@ -147,16 +150,28 @@ pub fn read_file(dir: &Path, meta: &Checkpoint, file: &str) -> Result<Vec<u8>, C
     Ok(bytes)
 }
 
-/// Loads the newest model of a run onto `device`.
+/// Loads the newest model of a run onto `device`, for evaluation and prediction: the averaged
+/// weights when the run kept an average, else the trained ones.
 pub fn load_model<B: Backend>(
     run_dir: &Path,
     device: &B::Device,
 ) -> Result<(RouteNet<B>, Checkpoint), CheckpointError> {
     let (dir, meta) = latest(run_dir)?;
-    let bytes = read_file(&dir, &meta, MODEL_FILE)?;
-    let record = decode::<B, _>(bytes, device, &dir.join(MODEL_FILE))?;
-    let model = meta.config.init::<B>(device).load_record(record);
+    let file = if meta.files.contains_key(AVERAGE_FILE) { AVERAGE_FILE } else { MODEL_FILE };
+    let model = load_weights(&dir, &meta, file, device)?;
     Ok((model, meta))
+}
+
+/// Loads one weights file (`MODEL_FILE` or `AVERAGE_FILE`) of a checkpoint onto `device`.
+pub fn load_weights<B: Backend>(
+    dir: &Path,
+    meta: &Checkpoint,
+    file: &str,
+    device: &B::Device,
+) -> Result<RouteNet<B>, CheckpointError> {
+    let bytes = read_file(dir, meta, file)?;
+    let record = decode::<B, _>(bytes, device, &dir.join(file))?;
+    Ok(meta.config.init::<B>(device).load_record(record))
 }
 
 fn pretty(value: &impl Serialize) -> String {

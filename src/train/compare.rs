@@ -1,6 +1,6 @@
 //! `pathcast bench train`: the reference poster's Table 1, measured here. The baseline (one device,
-//! Adam, constant learning rate) and the framework (N replicas, LAMB, warm-up and decay, clipping)
-//! train for the same steps on the same data.
+//! Adam, constant learning rate) and the framework (N replicas, LAMB, warm-up and decay, clipping,
+//! weight averaging) train for the same steps on the same data.
 
 use std::fmt::Write;
 use std::sync::atomic::AtomicBool;

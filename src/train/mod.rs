@@ -1,5 +1,6 @@
 //! Training: the loop on a worker thread, evaluation, and the events it reports.
 
+pub mod average;
 pub mod compare;
 pub mod devices;
 pub mod lamb;

@@ -16,6 +16,7 @@ use burn::{Dispatch, DispatchDevice};
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use serde::{Deserialize, Serialize};
 
+use super::average::WeightAverage;
 use super::devices::{DeviceError, Devices};
 use super::lamb::{Lamb, LambConfig};
 use super::metrics::{EvalMetrics, Metrics, MetricsAccumulator};
@@ -23,7 +24,7 @@ use super::parallel::{DataParallel, StepOptions, inner_device};
 use crate::data::loader::split_shards;
 use crate::data::shard::ShardError;
 use crate::data::{Dataset, DatasetError, GraphBatch, Loader, LoaderConfig, Split};
-use crate::model::checkpoint::{self, CheckpointError, MODEL_FILE, OPTIMIZER_FILE};
+use crate::model::checkpoint::{self, AVERAGE_FILE, CheckpointError, MODEL_FILE, OPTIMIZER_FILE};
 use crate::model::{Checkpoint, GraphInputs, Normalization, RouteNet, RouteNetConfig, dropout};
 
 /// Everything a training run needs.
@@ -54,6 +55,10 @@ pub struct TrainConfig {
     pub decay: bool,
     /// Scale gradients down to this global L2 norm when above it.
     pub clip_norm: Option<f64>,
+    /// Keep a moving average of the weights with this decay per step (Polyak averaging), and
+    /// evaluate and checkpoint it for prediction.
+    #[serde(default)]
+    pub average_decay: Option<f64>,
 }
 
 /// The optimizer.
@@ -85,6 +90,7 @@ impl Default for TrainConfig {
             warmup_steps: 0,
             decay: false,
             clip_norm: None,
+            average_decay: None,
         }
     }
 }
@@ -213,6 +219,9 @@ pub fn train(
     if config.batch_samples == 0 || config.eval_every == 0 {
         return Err(TrainError::Config("batch size and evaluation interval must be at least 1".into()));
     }
+    if config.average_decay.is_some_and(|d| !(0.0..1.0).contains(&d)) {
+        return Err(TrainError::Config("the weight-average decay must be in [0, 1)".into()));
+    }
     let device = devices.first().ok_or_else(|| TrainError::Config("no devices to train on".into()))?;
     let inner = inner_device::<Dispatch>(device);
     let parallel = DataParallel::<Dispatch> { devices: devices.to_vec() };
@@ -226,14 +235,18 @@ pub fn train(
     Dispatch::seed(device, config.seed);
 
     let resumed = if config.resume { resume_state(config, device, &inner)? } else { None };
-    let TrainState { mut model, mut optimizer, norm, mut step } = match resumed {
+    let TrainState { mut model, mut optimizer, norm, mut step, mut average } = match resumed {
         Some(state) => state,
-        None => TrainState {
-            model: config.model.init::<Dispatch>(device),
-            optimizer: Optim::new(config.optimizer),
-            norm: fit_normalization(&train_shards, config.seed)?,
-            step: 0,
-        },
+        None => {
+            let model = config.model.init::<Dispatch>(device);
+            TrainState {
+                average: config.average_decay.map(|decay| WeightAverage::new(&model, decay)),
+                model,
+                optimizer: Optim::new(config.optimizer),
+                norm: fit_normalization(&train_shards, config.seed)?,
+                step: 0,
+            }
+        }
     };
     let _ = events.send(TrainEvent::Started {
         step,
@@ -275,6 +288,9 @@ pub fn train(
             let grads = parallel.gradients(&model, &batch, &norm, options)?;
             let loss_value = grads.loss;
             model = optimizer.step(learning_rate(config, step), model, grads.grads);
+            if let Some(average) = &mut average {
+                average.update(&model);
+            }
             step += 1;
             samples += batch.samples;
             let elapsed_s = started.elapsed().as_secs_f64();
@@ -285,7 +301,9 @@ pub fn train(
                 elapsed_s,
             });
             if step % config.eval_every == 0 {
-                checkpoint_and_eval(config, &inner, &model, &optimizer, &norm, step, &eval_shards, events)?;
+                let state =
+                    Snapshot { model: &model, optimizer: &optimizer, average: average.as_ref(), norm: &norm };
+                checkpoint_and_eval(config, &inner, state, step, &eval_shards, events)?;
             }
         }
         if !any {
@@ -294,7 +312,8 @@ pub fn train(
         epoch += 1;
     }
     if step % config.eval_every != 0 {
-        checkpoint_and_eval(config, &inner, &model, &optimizer, &norm, step, &eval_shards, events)?;
+        let state = Snapshot { model: &model, optimizer: &optimizer, average: average.as_ref(), norm: &norm };
+        checkpoint_and_eval(config, &inner, state, step, &eval_shards, events)?;
     }
     let _ = events.send(TrainEvent::Finished { step, stopped });
     Ok(())
@@ -355,6 +374,15 @@ struct TrainState<B: AutodiffBackend> {
     optimizer: Optim<B>,
     norm: Normalization,
     step: u64,
+    average: Option<WeightAverage<B>>,
+}
+
+/// What a checkpoint saves, borrowed from the training state.
+struct Snapshot<'a, B: AutodiffBackend> {
+    model: &'a RouteNet<B>,
+    optimizer: &'a Optim<B>,
+    average: Option<&'a WeightAverage<B>>,
+    norm: &'a Normalization,
 }
 
 /// The run's newest checkpoint: the model on the autodiff `device`, the optimizer state on its
@@ -382,10 +410,20 @@ fn resume_state(
             meta.optimizer["name"]
         )));
     }
-    let (model, _) = checkpoint::load_model::<Dispatch>(&config.out, device)?;
+    let model = checkpoint::load_weights::<Dispatch>(&dir, &meta, MODEL_FILE, device)?;
     let bytes = checkpoint::read_file(&dir, &meta, OPTIMIZER_FILE)?;
     let optimizer = Optim::new(config.optimizer).load(bytes, inner, &dir.join(OPTIMIZER_FILE))?;
-    Ok(Some(TrainState { model, optimizer, norm: meta.normalization, step: meta.step }))
+    // An average saved with the checkpoint continues; one asked for only now starts here.
+    let average = config.average_decay.map(|decay| {
+        if meta.files.contains_key(AVERAGE_FILE) {
+            checkpoint::load_weights::<Dispatch>(&dir, &meta, AVERAGE_FILE, inner)
+                .map(|saved| WeightAverage::resume(saved, decay, meta.step))
+        } else {
+            Ok(WeightAverage::new(&model, decay))
+        }
+    });
+    let average = average.transpose()?;
+    Ok(Some(TrainState { model, optimizer, norm: meta.normalization, step: meta.step, average }))
 }
 
 fn fit_normalization(train_shards: &[PathBuf], seed: u64) -> Result<Normalization, TrainError> {
@@ -410,17 +448,16 @@ struct EvalShards {
     train_probe: Vec<PathBuf>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Saves a checkpoint and evaluates the weights that prediction will use (the average if kept).
 fn checkpoint_and_eval<B: AutodiffBackend>(
     config: &TrainConfig,
     inner: &burn::tensor::Device<B::InnerBackend>,
-    model: &RouteNet<B>,
-    optimizer: &Optim<B>,
-    norm: &Normalization,
+    state: Snapshot<B>,
     step: u64,
     shards: &EvalShards,
     events: &Sender<TrainEvent>,
 ) -> Result<(), TrainError> {
+    let Snapshot { model, optimizer, average, norm } = state;
     let meta = Checkpoint {
         format: checkpoint::FORMAT.to_owned(),
         step,
@@ -430,14 +467,18 @@ fn checkpoint_and_eval<B: AutodiffBackend>(
         training: serde_json::to_value(config).expect("config serialises"),
         files: Default::default(),
     };
-    let files = [
+    let mut files = vec![
         (MODEL_FILE, checkpoint::encode::<B, _>(model.clone().into_record())),
         (OPTIMIZER_FILE, optimizer.encode()),
     ];
+    if let Some(average) = average {
+        let record = average.model().clone().into_record();
+        files.push((AVERAGE_FILE, checkpoint::encode::<B::InnerBackend, _>(record)));
+    }
     let dir = checkpoint::save(&config.out, &meta, &files)?;
     let _ = events.send(TrainEvent::Checkpoint { step, dir });
     if !shards.validation.is_empty() {
-        let valid = model.valid();
+        let valid = average.map_or_else(|| model.valid(), |a| a.model().clone());
         let metrics = evaluate(&valid, norm, &shards.validation, config.batch_samples, inner)?;
         let train = evaluate(&valid, norm, &shards.train_probe, config.batch_samples, inner)?.overall;
         let _ = events.send(TrainEvent::Eval { step, metrics, train });

@@ -115,6 +115,7 @@ impl Default for Forms {
                 warmup_steps: 100,
                 decay: true,
                 clip_norm: Some(1.0),
+                average_decay: Some(0.99),
                 ..TrainConfig::default()
             },
             train_data: "data/nsfnet,data/gbn".into(),

@@ -404,6 +404,12 @@ fn train(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
             ui.end_row();
             field(ui, "Evaluate every", egui::DragValue::new(&mut config.eval_every).range(1..=1_000_000));
             ui.end_row();
+            let mut averaging = config.average_decay.is_some();
+            ui.checkbox(&mut averaging, "Average weights").on_hover_text(
+                "Evaluate and predict with a moving average of the weights (decay 0.99 per step)",
+            );
+            config.average_decay = averaging.then(|| config.average_decay.unwrap_or(0.99));
+            ui.end_row();
         });
     });
     ui.horizontal(|ui| {
