@@ -12,6 +12,7 @@ use pathcast::data::{GraphBatch, Record};
 use pathcast::model::{GraphInputs, Normalization, RouteNetConfig};
 use pathcast::net::builtin;
 use pathcast::sim::{GeneratorConfig, SampleGenerator};
+use pathcast::train::average::WeightAverage;
 use pathcast::train::trainer::training_loss;
 
 const BATCH_SAMPLES: usize = 8;
@@ -52,6 +53,10 @@ fn samples_per_second(c: &mut Criterion) {
     let dispatch = DispatchDevice::autodiff(DispatchDevice::Flex(Default::default()));
     bench_step::<Dispatch>(&mut group, "nsfnet_step_batch8/dispatch_flex", &dispatch, &batch, &norm);
     group.finish();
+
+    let model = RouteNetConfig::default().init::<Dispatch>(&dispatch);
+    let mut average = WeightAverage::new(&model, 0.99);
+    c.bench_function("train/weight_average_update", |b| b.iter(|| average.update(&model)));
 }
 
 criterion_group!(benches, samples_per_second);

@@ -1,26 +1,27 @@
 //! The model shipped with pathcast (`assets/routenet/`), compiled into the binary so that
-//! prediction works on first launch without any file. Trained on the datasets in `data/`.
+//! prediction works on first launch without any file. Trained on the datasets in `data/`; the
+//! weights are the run's averaged weights (`average.mpk`), the ones its evaluation measured.
 
 use std::path::Path;
 
 use burn::module::Module;
 use burn::prelude::Backend;
 
-use super::checkpoint::{self, Checkpoint, MODEL_FILE};
+use super::checkpoint::{self, AVERAGE_FILE, Checkpoint};
 use super::routenet::RouteNet;
 
 const METADATA: &str = include_str!("../../assets/routenet/checkpoint.json");
-const WEIGHTS: &[u8] = include_bytes!("../../assets/routenet/model.mpk");
+const WEIGHTS: &[u8] = include_bytes!("../../assets/routenet/average.mpk");
 
 /// The shipped model and its metadata (normalisation included).
 pub fn load<B: Backend>(device: &B::Device) -> (RouteNet<B>, Checkpoint) {
     let meta: Checkpoint = serde_json::from_str(METADATA).expect("the shipped checkpoint metadata is valid");
     assert_eq!(
-        meta.files.get(MODEL_FILE),
+        meta.files.get(AVERAGE_FILE),
         Some(&crc32fast::hash(WEIGHTS)),
         "the shipped weights match their CRC"
     );
-    let record = checkpoint::decode::<B, _>(WEIGHTS.to_vec(), device, Path::new("assets/routenet/model.mpk"))
+    let record = checkpoint::decode::<B, _>(WEIGHTS.to_vec(), device, Path::new("assets/routenet/average.mpk"))
         .expect("the shipped weights decode");
     (meta.config.init::<B>(device).load_record(record), meta)
 }
