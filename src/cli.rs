@@ -117,7 +117,8 @@ pub struct TrainArgs {
     /// Continue from the newest checkpoint in --out.
     #[arg(long)]
     resume: bool,
-    /// Model replicas: cpu:N, or wgpu:0,wgpu:1, or cuda:0,cuda:1.
+    /// Model replicas: cpu:N, or wgpu:0,wgpu:1 (discrete GPUs; wgpu:i0 an integrated one, wgpu:cpu
+    /// a software adapter), or cuda:0,cuda:1.
     #[arg(long, default_value = "cpu:1")]
     devices: Devices,
     #[arg(long, value_enum, default_value = "adam")]

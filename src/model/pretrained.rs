@@ -21,7 +21,8 @@ pub fn load<B: Backend>(device: &B::Device) -> (RouteNet<B>, Checkpoint) {
         Some(&crc32fast::hash(WEIGHTS)),
         "the shipped weights match their CRC"
     );
-    let record = checkpoint::decode::<B, _>(WEIGHTS.to_vec(), device, Path::new("assets/routenet/average.mpk"))
-        .expect("the shipped weights decode");
+    let record =
+        checkpoint::decode::<B, _>(WEIGHTS.to_vec(), device, Path::new("assets/routenet/average.mpk"))
+            .expect("the shipped weights decode");
     (meta.config.init::<B>(device).load_record(record), meta)
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use burn::prelude::*;
 use burn::{Dispatch, DispatchDevice};
@@ -13,10 +14,46 @@ use serde::{Deserialize, Serialize};
 pub enum Devices {
     /// N replicas on CPU worker threads (burn's flex backend).
     Cpu(usize),
-    /// One replica per listed GPU through wgpu.
-    Wgpu(Vec<usize>),
+    /// One replica per listed adapter through wgpu.
+    Wgpu(Vec<WgpuAdapter>),
     /// One replica per listed GPU through CUDA.
     Cuda(Vec<usize>),
+}
+
+/// A wgpu adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WgpuAdapter {
+    /// The N-th discrete GPU: `wgpu:N`.
+    Discrete(usize),
+    /// The N-th integrated GPU: `wgpu:iN`.
+    Integrated(usize),
+    /// A software adapter such as Mesa's lavapipe: `wgpu:cpu`. It runs the GPU code path, slowly,
+    /// on a machine without a GPU.
+    Software,
+}
+
+impl fmt::Display for WgpuAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WgpuAdapter::Discrete(i) => write!(f, "{i}"),
+            WgpuAdapter::Integrated(i) => write!(f, "i{i}"),
+            WgpuAdapter::Software => f.write_str("cpu"),
+        }
+    }
+}
+
+impl FromStr for WgpuAdapter {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "cpu" => Ok(WgpuAdapter::Software),
+            _ => match s.strip_prefix('i') {
+                Some(i) => i.parse().map(WgpuAdapter::Integrated).map_err(|_| ()),
+                None => s.parse().map(WgpuAdapter::Discrete).map_err(|_| ()),
+            },
+        }
+    }
 }
 
 impl Default for Devices {
@@ -30,7 +67,8 @@ impl Devices {
     pub fn count(&self) -> usize {
         match self {
             Devices::Cpu(n) => *n,
-            Devices::Wgpu(ids) | Devices::Cuda(ids) => ids.len(),
+            Devices::Wgpu(adapters) => adapters.len(),
+            Devices::Cuda(ids) => ids.len(),
         }
     }
 }
@@ -59,20 +97,23 @@ impl Devices {
     /// One autodiff [`Dispatch`] device per replica, each checked by a round trip of a small
     /// tensor, so that a missing driver or GPU is an error here rather than a panic mid-run.
     pub fn dispatch_devices(&self) -> Result<Vec<DispatchDevice>, DeviceError> {
-        let devices = match self {
-            Devices::Cpu(n) => vec![self.cpu()?; *n],
-            Devices::Wgpu(ids) => ids.iter().map(|&i| self.wgpu(i)).collect::<Result<_, _>>()?,
+        let labelled: Vec<(String, DispatchDevice)> = match self {
+            Devices::Cpu(n) => vec![("cpu".to_owned(), self.cpu()?); *n],
+            Devices::Wgpu(adapters) => adapters
+                .iter()
+                .map(|&a| Ok((format!("wgpu:{a}"), self.wgpu(a)?)))
+                .collect::<Result<_, _>>()?,
             Devices::Cuda(ids) => {
                 self.check_cuda_installation(ids)?;
-                ids.iter().map(|&i| self.cuda(i)).collect::<Result<_, _>>()?
+                ids.iter().map(|&i| Ok((format!("cuda:{i}"), self.cuda(i)?))).collect::<Result<_, _>>()?
             }
         };
-        let distinct: Vec<&DispatchDevice> =
-            devices.iter().enumerate().filter(|(i, d)| !devices[..*i].contains(d)).map(|(_, d)| d).collect();
-        for device in distinct {
-            self.probe(device)?;
+        for (i, (label, device)) in labelled.iter().enumerate() {
+            if !labelled[..i].iter().any(|(_, seen)| seen == device) {
+                self.probe(label, device)?;
+            }
         }
-        Ok(devices)
+        Ok(labelled.into_iter().map(|(_, device)| device).collect())
     }
 
     fn not_built(&self, feature: &'static str) -> DeviceError {
@@ -86,14 +127,20 @@ impl Devices {
         Err(self.not_built("cpu"))
     }
 
-    fn wgpu(&self, index: usize) -> Result<DispatchDevice, DeviceError> {
+    fn wgpu(&self, adapter: WgpuAdapter) -> Result<DispatchDevice, DeviceError> {
         #[cfg(feature = "wgpu")]
-        return Ok(DispatchDevice::autodiff(DispatchDevice::Wgpu(
-            burn::backend::wgpu::WgpuDevice::DiscreteGpu(index),
-        )));
+        {
+            use burn::backend::wgpu::WgpuDevice;
+            let device = match adapter {
+                WgpuAdapter::Discrete(i) => WgpuDevice::DiscreteGpu(i),
+                WgpuAdapter::Integrated(i) => WgpuDevice::IntegratedGpu(i),
+                WgpuAdapter::Software => WgpuDevice::Cpu,
+            };
+            Ok(DispatchDevice::autodiff(DispatchDevice::Wgpu(device)))
+        }
         #[cfg(not(feature = "wgpu"))]
         {
-            let _ = index;
+            let _ = adapter;
             Err(self.not_built("wgpu"))
         }
     }
@@ -127,27 +174,34 @@ impl Devices {
         Ok(())
     }
 
-    /// Creates a tensor on the device and reads it back; a backend that panics becomes an error.
-    fn probe(&self, device: &DispatchDevice) -> Result<(), DeviceError> {
+    /// Creates a tensor on the device and reads it back. A backend that panics, on this thread
+    /// or on its own device thread, becomes an error with the first panic's message, and the
+    /// panics are not printed.
+    fn probe(&self, label: &str, device: &DispatchDevice) -> Result<(), DeviceError> {
+        // The panic hook is global: one probe at a time, so that each restores the hook it found.
+        static PROBING: Mutex<()> = Mutex::new(());
+        let _probing = PROBING.lock().unwrap_or_else(|e| e.into_inner());
+        let first_panic = Arc::new(Mutex::new(None::<String>));
+        let record = first_panic.clone();
+        let previous_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info.payload_as_str().unwrap_or("the backend panicked");
+            record.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_with(|| message.to_owned());
+        }));
         let round_trip = std::panic::catch_unwind(|| {
             Tensor::<Dispatch, 1>::from_floats([1.0, 2.0], device).sum().into_scalar().elem::<f32>()
         });
-        match round_trip {
-            Ok(3.0) => Ok(()),
-            Ok(sum) => Err(self.unusable(device, format!("1 + 2 came back as {sum}"))),
-            Err(panic) => {
-                let reason = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_else(|| "the backend panicked".to_owned());
-                Err(self.unusable(device, reason))
-            }
-        }
-    }
-
-    fn unusable(&self, device: &DispatchDevice, reason: String) -> DeviceError {
-        DeviceError::Unusable { devices: self.to_string(), device: format!("{device:?}"), reason }
+        std::panic::set_hook(previous_hook);
+        let reason = match round_trip {
+            Ok(3.0) => return Ok(()),
+            Ok(sum) => format!("1 + 2 came back as {sum}"),
+            Err(_) => first_panic
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .unwrap_or_else(|| "the backend panicked".to_owned()),
+        };
+        Err(DeviceError::Unusable { devices: self.to_string(), device: label.to_owned(), reason })
     }
 }
 
@@ -164,12 +218,12 @@ fn cuda_toolkit() -> Option<PathBuf> {
 
 impl fmt::Display for Devices {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |kind: &str, ids: &[usize]| {
+        fn list(kind: &str, ids: &[impl fmt::Display]) -> String {
             ids.iter().map(|i| format!("{kind}:{i}")).collect::<Vec<_>>().join(",")
-        };
+        }
         match self {
             Devices::Cpu(n) => write!(f, "cpu:{n}"),
-            Devices::Wgpu(ids) => f.write_str(&list("wgpu", ids)),
+            Devices::Wgpu(adapters) => f.write_str(&list("wgpu", adapters)),
             Devices::Cuda(ids) => f.write_str(&list("cuda", ids)),
         }
     }
@@ -178,24 +232,33 @@ impl fmt::Display for Devices {
 impl FromStr for Devices {
     type Err = String;
 
-    /// `cpu:N`, or a comma-separated list of `wgpu:I` or of `cuda:I` (one kind per run).
+    /// `cpu:N`, or a comma-separated list of `wgpu:I` (`wgpu:iI` for integrated GPUs, `wgpu:cpu`
+    /// for a software adapter) or of `cuda:I`; one kind per run.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || format!("devices {s:?}: expected cpu:N, wgpu:0,wgpu:1 or cuda:0,cuda:1");
         let mut kind = None;
-        let mut ids = Vec::new();
+        let mut values = Vec::new();
         for part in s.split(',').map(str::trim) {
-            let (k, n) = part.split_once(':').ok_or_else(bad)?;
-            let n: usize = n.parse().map_err(|_| bad())?;
+            let (k, value) = part.split_once(':').ok_or_else(bad)?;
             if kind.is_some_and(|seen| seen != k) {
                 return Err(format!("devices {s:?}: one kind of device per run"));
             }
             kind = Some(k);
-            ids.push(n);
+            values.push(value);
         }
+        let numbers =
+            || values.iter().map(|v| v.parse::<usize>().map_err(|_| bad())).collect::<Result<Vec<_>, _>>();
         match kind {
-            Some("cpu") if ids.len() == 1 && ids[0] > 0 => Ok(Devices::Cpu(ids[0])),
-            Some("wgpu") => Ok(Devices::Wgpu(ids)),
-            Some("cuda") => Ok(Devices::Cuda(ids)),
+            Some("cpu") => match numbers()?.as_slice() {
+                [n] if *n > 0 => Ok(Devices::Cpu(*n)),
+                _ => Err(bad()),
+            },
+            Some("wgpu") => values
+                .iter()
+                .map(|v| v.parse().map_err(|_| bad()))
+                .collect::<Result<_, _>>()
+                .map(Devices::Wgpu),
+            Some("cuda") => numbers().map(Devices::Cuda),
             _ => Err(bad()),
         }
     }
@@ -207,13 +270,15 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        for text in ["cpu:2", "wgpu:0,wgpu:1", "cuda:0"] {
+        for text in ["cpu:2", "wgpu:0,wgpu:1", "wgpu:i0", "wgpu:cpu", "cuda:0"] {
             assert_eq!(text.parse::<Devices>().unwrap().to_string(), text);
         }
         assert!("cpu:0".parse::<Devices>().is_err());
         assert!("cuda:0,wgpu:1".parse::<Devices>().is_err());
         assert!("tpu:1".parse::<Devices>().is_err());
         assert!("cpu".parse::<Devices>().is_err());
+        assert!("wgpu:x".parse::<Devices>().is_err());
+        assert!("cpu:1,cpu:2".parse::<Devices>().is_err());
     }
 
     #[test]
