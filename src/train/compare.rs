@@ -18,12 +18,15 @@ pub struct RunSummary {
     pub optimizer: String,
     pub lowest_mse: f64,
     pub highest_pearson: f64,
+    /// Training steps per second, time spent evaluating and checkpointing left out.
     pub steps_per_s: f64,
+    /// Training samples per second, likewise.
     pub samples_per_s: f64,
     /// Mean wall time of one pass over the validation set (s).
     pub inference_s: f64,
     /// First evaluation step whose MSE is within 10 % of the run's own lowest.
     pub convergence_step: u64,
+    /// Wall time to the convergence step, evaluations included.
     pub convergence_s: f64,
     /// Standard deviation of the validation MSE over all evaluations.
     pub mse_std: f64,
@@ -47,11 +50,11 @@ pub fn run(name: &str, config: &TrainConfig) -> Result<RunSummary, TrainError> {
     let wall_s = started.elapsed().as_secs_f64();
     drop(tx);
     let mut evals = Vec::new();
-    let (mut last_step_at, mut samples_per_s, mut steps) = (0.0, 0.0, 0);
+    let (mut last_step_at, mut training_s, mut samples_per_s, mut steps) = (0.0, 0.0, 0.0, 0);
     for event in rx.iter() {
         match event {
-            TrainEvent::Step { step, elapsed_s, samples_per_s: rate, .. } => {
-                (steps, last_step_at, samples_per_s) = (step, elapsed_s, rate);
+            TrainEvent::Step { step, elapsed_s, training_s: trained, samples_per_s: rate, .. } => {
+                (steps, last_step_at, training_s, samples_per_s) = (step, elapsed_s, trained, rate);
             }
             TrainEvent::Eval { step, metrics, .. } => evals.push((step, metrics, last_step_at)),
             _ => {}
@@ -72,7 +75,7 @@ pub fn run(name: &str, config: &TrainConfig) -> Result<RunSummary, TrainError> {
         optimizer: format!("{:?}", config.optimizer).to_lowercase(),
         lowest_mse,
         highest_pearson: evals.iter().map(|e| e.1.overall.pearson).fold(f64::NEG_INFINITY, f64::max),
-        steps_per_s: steps as f64 / last_step_at.max(f64::MIN_POSITIVE),
+        steps_per_s: steps as f64 / training_s.max(f64::MIN_POSITIVE),
         samples_per_s,
         inference_s: evals.iter().map(|e| e.1.seconds).sum::<f64>() / evals.len() as f64,
         convergence_step: converged.0,

@@ -108,8 +108,12 @@ pub enum TrainEvent {
     Step {
         step: u64,
         loss: f64,
+        /// Training throughput: samples over `training_s`.
         samples_per_s: f64,
+        /// Wall time since the run (or its resumption) started.
         elapsed_s: f64,
+        /// `elapsed_s` less the time spent saving checkpoints and evaluating.
+        training_s: f64,
     },
     /// Validation metrics, and the same metrics on the first training shard (`train`: how well the
     /// model fits what it learns from, for train-vs-validation curves).
@@ -259,6 +263,7 @@ pub fn train(
         LoaderConfig { batch_samples: config.batch_samples, seed: config.seed, ..LoaderConfig::default() };
     let started = Instant::now();
     let mut samples = 0usize;
+    let mut paused_s = 0.0;
     let mut epoch = 0;
     let mut stopped = false;
     // A resumed run replays the loader's deterministic batch order up to where it stopped, so it
@@ -294,16 +299,20 @@ pub fn train(
             step += 1;
             samples += batch.samples;
             let elapsed_s = started.elapsed().as_secs_f64();
+            let training_s = elapsed_s - paused_s;
             let _ = events.send(TrainEvent::Step {
                 step,
                 loss: loss_value,
-                samples_per_s: samples as f64 / elapsed_s,
+                samples_per_s: samples as f64 / training_s,
                 elapsed_s,
+                training_s,
             });
             if step % config.eval_every == 0 {
+                let pause = Instant::now();
                 let state =
                     Snapshot { model: &model, optimizer: &optimizer, average: average.as_ref(), norm: &norm };
                 checkpoint_and_eval(config, &inner, state, step, &eval_shards, events)?;
+                paused_s += pause.elapsed().as_secs_f64();
             }
         }
         if !any {
