@@ -4,16 +4,15 @@
 //! Not part of the default test run, which builds no GPU backend.
 #![cfg(feature = "cuda")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use assert_cmd::Command;
 use burn::backend::Flex;
 use crossbeam_channel::unbounded;
-use pathcast::data::{GenerateRequest, generate};
 use pathcast::model::checkpoint;
-use pathcast::net::builtin;
-use pathcast::sim::GeneratorConfig;
 use pathcast::train::devices::{DeviceError, Devices};
 use pathcast::train::trainer::{OptimizerKind, train_on_devices};
 use pathcast::train::{TrainConfig, TrainEvent};
@@ -27,20 +26,7 @@ fn nvidia_gpus() -> Option<usize> {
 
 fn small_dataset(dir: &Path) -> PathBuf {
     let data = dir.join("data");
-    let request = GenerateRequest {
-        dir: data.clone(),
-        name: "gbn".into(),
-        topology: builtin::load("gbn").unwrap().topology,
-        generator: GeneratorConfig {
-            packets_per_flow: 30,
-            target_relative_se: None,
-            ..GeneratorConfig::default()
-        },
-        samples: 8,
-        shard_size: 2,
-        jobs: 2,
-    };
-    generate(&request, &AtomicBool::new(false), &|_| {}).unwrap();
+    common::small_gbn_dataset(&data, 8, 30);
     data
 }
 

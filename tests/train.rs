@@ -1,6 +1,8 @@
 //! Training runs end to end through `burn::Dispatch`: one seed gives one run, and a resumed run
 //! ends exactly where an uninterrupted one does.
 
+mod common;
+
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -8,30 +10,10 @@ use burn::backend::Flex;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::prelude::Tensor;
 use crossbeam_channel::unbounded;
-use pathcast::data::{GenerateRequest, generate};
 use pathcast::model::checkpoint::{self, AVERAGE_FILE, MODEL_FILE};
-use pathcast::net::builtin;
-use pathcast::sim::GeneratorConfig;
 use pathcast::train::devices::Devices;
 use pathcast::train::trainer::{OptimizerKind, train_on_devices};
 use pathcast::train::{TrainConfig, TrainEvent};
-
-fn dataset(dir: &Path) {
-    let request = GenerateRequest {
-        dir: dir.to_owned(),
-        name: "gbn".into(),
-        topology: builtin::load("gbn").unwrap().topology,
-        generator: GeneratorConfig {
-            packets_per_flow: 40,
-            target_relative_se: None,
-            ..GeneratorConfig::default()
-        },
-        samples: 10,
-        shard_size: 2,
-        jobs: 2,
-    };
-    generate(&request, &AtomicBool::new(false), &|_| {}).unwrap();
-}
 
 /// The framework configuration: two replicas, LAMB, warm-up, decay, clipping, dropout, and a
 /// moving average of the weights.
@@ -85,7 +67,7 @@ fn parameters(run_dir: &Path, file: &str) -> Vec<f32> {
 fn one_seed_gives_one_run_and_a_resumed_run_ends_where_an_uninterrupted_one_does() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    dataset(&data);
+    common::small_gbn_dataset(&data, 10, 40);
     let (first, second, resumed) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
 
     let losses = run(&config(&data, &first, 6));

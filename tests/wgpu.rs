@@ -3,6 +3,8 @@
 //! `wgpu:cpu` selects it. Not part of the default test run, which builds no GPU backend.
 #![cfg(feature = "wgpu")]
 
+mod common;
+
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -11,7 +13,7 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 use burn::{Dispatch, DispatchDevice};
 use crossbeam_channel::unbounded;
-use pathcast::data::{GenerateRequest, GraphBatch, Record, generate};
+use pathcast::data::{GraphBatch, Record};
 use pathcast::model::{GraphInputs, Indexing, Normalization, RouteNet, RouteNetConfig, checkpoint};
 use pathcast::net::builtin;
 use pathcast::sim::{GeneratorConfig, SampleGenerator};
@@ -78,20 +80,7 @@ fn the_model_computes_the_same_on_wgpu_as_on_flex() {
 fn training_runs_on_two_wgpu_replicas_through_dispatch() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let request = GenerateRequest {
-        dir: data.clone(),
-        name: "gbn".into(),
-        topology: builtin::load("gbn").unwrap().topology,
-        generator: GeneratorConfig {
-            packets_per_flow: 30,
-            target_relative_se: None,
-            ..GeneratorConfig::default()
-        },
-        samples: 8,
-        shard_size: 2,
-        jobs: 2,
-    };
-    generate(&request, &AtomicBool::new(false), &|_| {}).unwrap();
+    common::small_gbn_dataset(&data, 8, 30);
     let config = TrainConfig {
         data: vec![data],
         out: dir.path().join("run"),
