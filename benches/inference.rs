@@ -1,36 +1,48 @@
-//! Prediction latency for a whole scenario (all flows), from scenario to per-flow delays, on CPU:
-//! the frozen predictor the app and `pathcast predict` use, and the same model run through burn.
+//! Prediction latency for a whole scenario (all flows), from scenario to per-flow delay, jitter,
+//! loss and extrapolation flags, on CPU: the frozen predictor the app and `pathcast predict` use,
+//! and the same model run through burn. NSFNet (182 flows), GEANT2 (552) and a random 100-node
+//! backbone with traffic between every pair (9 900 flows).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pathcast::data::{GraphBatch, Record};
 use pathcast::model::{DefaultBackend, GraphInputs, pretrained};
-use pathcast::net::{Scenario, TrafficSpec, builtin};
+use pathcast::net::random::{self, GraphModel};
+use pathcast::net::{LinkParams, Scenario, TrafficSpec, builtin};
+use rand::SeedableRng;
 
 fn scenario(name: &str) -> Scenario {
-    let topology = builtin::load(name).unwrap().topology;
+    let topology = match name {
+        "mesh100" => {
+            let mut rng = rand_pcg::Pcg64::seed_from_u64(1);
+            let params = LinkParams { capacity_bps: 1e10, ..LinkParams::default() };
+            random::topology(GraphModel::Mesh, 100, params, &mut rng)
+        }
+        _ => builtin::load(name).unwrap().topology,
+    };
     let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
     Scenario::generate(name, topology, spec).unwrap()
 }
 
 fn prediction_latency(c: &mut Criterion) {
     let device = Default::default();
-    let (model, meta) = pretrained::load::<DefaultBackend>(&device);
-    let norm = meta.normalization;
-    let frozen = model.freeze();
+    let (model, _) = pretrained::load::<DefaultBackend>(&device);
+    let trained = pretrained::trained();
     let mut group = c.benchmark_group("inference");
-    for name in ["nsfnet", "geant2"] {
+    group.sample_size(30);
+    for name in ["nsfnet", "geant2", "mesh100"] {
         let scenario = scenario(name);
         let flows = scenario.traffic.len();
         group.bench_function(format!("{name}_{flows}_flows"), |b| {
-            b.iter(|| frozen.predict(&norm, &Record::from_scenario(&scenario).unwrap()))
+            b.iter(|| trained.predict(&scenario).unwrap())
         });
-        group.bench_function(format!("{name}_{flows}_flows_burn"), |b| {
-            b.iter(|| {
-                let batch = GraphBatch::from_records([&Record::from_scenario(&scenario).unwrap()]);
-                let outputs = model.forward(&GraphInputs::<DefaultBackend>::new(&batch, &norm, &device));
-                outputs.into_data()
-            })
-        });
+        if name != "mesh100" {
+            group.bench_function(format!("{name}_{flows}_flows_burn"), |b| {
+                b.iter(|| {
+                    let batch = GraphBatch::from_records([&Record::from_scenario(&scenario).unwrap()]);
+                    model.forward(&GraphInputs::<DefaultBackend>::new(&batch, &device)).into_data()
+                })
+            });
+        }
     }
     group.finish();
 }

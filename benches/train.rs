@@ -1,5 +1,6 @@
-//! Training throughput: samples per second for one optimizer step on NSFNet batches (CPU), on
-//! burn's flex backend directly and through `burn::Dispatch`, which `pathcast train` uses.
+//! Training throughput: paths and samples per second for one optimizer step on NSFNet batches
+//! (CPU), on burn's flex backend directly and through `burn::Dispatch`, which `pathcast train`
+//! uses; and on diverse batches (random networks, the shipped model's training data).
 
 use burn::backend::{Autodiff, Flex};
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
@@ -9,9 +10,9 @@ use criterion::{
     BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
 };
 use pathcast::data::{GraphBatch, Record};
-use pathcast::model::{GraphInputs, Normalization, RouteNetConfig};
-use pathcast::net::builtin;
-use pathcast::sim::{GeneratorConfig, SampleGenerator};
+use pathcast::model::{GraphInputs, RouteNetConfig};
+use pathcast::net::{Topology, builtin};
+use pathcast::sim::{DiverseConfig, GeneratorConfig, Networks, SampleGenerator};
 use pathcast::train::average::WeightAverage;
 use pathcast::train::trainer::training_loss;
 
@@ -22,13 +23,12 @@ fn bench_step<B: AutodiffBackend>(
     name: &str,
     device: &B::Device,
     batch: &GraphBatch,
-    norm: &Normalization,
 ) {
     let mut model = RouteNetConfig::default().init::<B>(device);
     let mut optim = AdamConfig::new().init();
     group.bench_function(name, |b| {
         b.iter(|| {
-            let inputs = GraphInputs::<B>::new(batch, norm, device);
+            let inputs = GraphInputs::<B>::new(batch, device);
             let loss = training_loss(&model, &inputs, 1e-5);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(1e-3, model.clone(), grads);
@@ -36,28 +36,39 @@ fn bench_step<B: AutodiffBackend>(
     });
 }
 
-fn samples_per_second(c: &mut Criterion) {
-    let generator = SampleGenerator::new(
-        "nsfnet",
-        builtin::load("nsfnet").unwrap().topology,
-        GeneratorConfig { packets_per_flow: 50, target_relative_se: None, ..GeneratorConfig::default() },
-    );
+fn batch(generator: &SampleGenerator) -> GraphBatch {
     let records: Vec<Record> =
         (0..BATCH_SAMPLES).map(|i| Record::from_sample(&generator.sample(i as u64).unwrap())).collect();
-    let batch = GraphBatch::from_records(&records);
-    let norm = Normalization::fit(std::slice::from_ref(&batch));
-    let mut group = c.benchmark_group("train");
-    group.throughput(Throughput::Elements(BATCH_SAMPLES as u64));
-    group.sample_size(20);
-    bench_step::<Autodiff<Flex>>(&mut group, "nsfnet_step_batch8/flex", &Default::default(), &batch, &norm);
+    GraphBatch::from_records(&records)
+}
+
+fn throughput(c: &mut Criterion) {
+    let config =
+        GeneratorConfig { packets_per_flow: 50, target_relative_se: None, ..GeneratorConfig::default() };
+    let nsfnet = batch(&SampleGenerator::new("nsfnet", builtin::load("nsfnet").unwrap().topology, config));
+    let diverse = batch(&SampleGenerator::new(
+        "diverse",
+        Topology::new(),
+        GeneratorConfig { networks: Networks::Diverse(DiverseConfig::default()), ..config },
+    ));
     let dispatch = DispatchDevice::autodiff(DispatchDevice::Flex(Default::default()));
-    bench_step::<Dispatch>(&mut group, "nsfnet_step_batch8/dispatch_flex", &dispatch, &batch, &norm);
-    group.finish();
+    let paths: fn(&GraphBatch) -> usize = |b| b.n_paths();
+    let samples: fn(&GraphBatch) -> usize = |b| b.samples;
+    for (unit, count) in [("paths", paths), ("samples", samples)] {
+        let mut group = c.benchmark_group(format!("train_{unit}"));
+        group.sample_size(20);
+        group.throughput(Throughput::Elements(count(&nsfnet) as u64));
+        bench_step::<Autodiff<Flex>>(&mut group, "nsfnet_step_batch8/flex", &Default::default(), &nsfnet);
+        bench_step::<Dispatch>(&mut group, "nsfnet_step_batch8/dispatch_flex", &dispatch, &nsfnet);
+        group.throughput(Throughput::Elements(count(&diverse) as u64));
+        bench_step::<Dispatch>(&mut group, "diverse_step_batch8/dispatch_flex", &dispatch, &diverse);
+        group.finish();
+    }
 
     let model = RouteNetConfig::default().init::<Dispatch>(&dispatch);
     let mut average = WeightAverage::new(&model, 0.99);
     c.bench_function("train/weight_average_update", |b| b.iter(|| average.update(&model)));
 }
 
-criterion_group!(benches, samples_per_second);
+criterion_group!(benches, throughput);
 criterion_main!(benches);

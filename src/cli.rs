@@ -7,12 +7,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::json;
 
 use crate::data::loader::split_shards;
-use crate::data::{self, Dataset, GenerateRequest, Record, Split};
-use crate::model::{DefaultBackend, checkpoint};
-use crate::net::files::{load_scenario, load_topology, save};
+use crate::data::{self, Dataset, GenerateRequest, Split};
+use crate::model::{DefaultBackend, RouteNetConfig, checkpoint};
+use crate::net::files::{self, save};
+use crate::net::gml::ImportOptions;
 use crate::net::routing::{self, Metric};
 use crate::net::{PacketSizes, Scenario, TrafficSpec};
-use crate::sim::{self, GeneratorConfig, SimConfig};
+use crate::sim::{self, DiverseConfig, GeneratorConfig, Networks, SimConfig};
 use crate::train::devices::Devices;
 use crate::train::trainer::OptimizerKind;
 use crate::train::{TrainConfig, TrainEvent};
@@ -23,6 +24,24 @@ use crate::train::{TrainConfig, TrainEvent};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub import: GmlArgs,
+}
+
+/// How GML files are read, for every command that reads one.
+#[derive(Debug, Args, Default)]
+pub struct GmlArgs {
+    /// Leave link propagation delays at 0 instead of computing them from the nodes' coordinates
+    /// (great-circle distance at 2×10⁸ m/s).
+    #[arg(long, global = true)]
+    pub no_geo_propagation: bool,
+}
+
+impl GmlArgs {
+    /// The import options these flags ask for.
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions { geographic_propagation: !self.no_geo_propagation }
+    }
 }
 
 /// Headless subcommands; without one, pathcast opens the desktop app.
@@ -71,6 +90,28 @@ pub enum BenchCommand {
     /// Baseline (1 device, Adam) against the framework (N replicas, LAMB, weight averaging) on the
     /// same data and steps; prints the reference poster's Table 1 as Markdown.
     Train(BenchTrainArgs),
+    /// The model against the simulator on networks it was not trained on: Topology Zoo files at
+    /// their own link speeds and random 50–100-node graphs; MAPE, ρ and p95 error per network.
+    Generalization(BenchGeneralizationArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchGeneralizationArgs {
+    /// Topology Zoo GML files, or directories of them.
+    zoo: Vec<PathBuf>,
+    /// Random 50–100-node graphs to add.
+    #[arg(long, default_value_t = 3)]
+    random: usize,
+    /// Run directory of a trained model (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Relative standard error the simulator reaches on every flow's mean delay.
+    #[arg(long, default_value_t = 0.01)]
+    target_relative_se: f64,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -139,13 +180,25 @@ pub struct TrainArgs {
     /// Also write every training event as a JSON line to this file.
     #[arg(long)]
     json_log: Option<PathBuf>,
+    /// Model sizes: path and link state, message-passing iterations, readout width.
+    #[arg(long, default_value_t = RouteNetConfig::default().path_state)]
+    path_state: usize,
+    #[arg(long, default_value_t = RouteNetConfig::default().link_state)]
+    link_state: usize,
+    #[arg(long, default_value_t = RouteNetConfig::default().iterations)]
+    iterations: usize,
+    #[arg(long, default_value_t = RouteNetConfig::default().readout_hidden)]
+    readout_hidden: usize,
+    /// Readout dropout rate.
+    #[arg(long, default_value_t = RouteNetConfig::default().dropout)]
+    dropout: f64,
 }
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Run directory of a trained model.
+    /// Run directory of a trained model (default: the model shipped with pathcast).
     #[arg(long)]
-    model: PathBuf,
+    model: Option<PathBuf>,
     /// Dataset directories, comma-separated; every shard is evaluated.
     #[arg(long, value_delimiter = ',', required = true)]
     data: Vec<PathBuf>,
@@ -169,6 +222,9 @@ pub struct PredictArgs {
 pub enum DatasetCommand {
     /// Simulate random scenarios of a topology into sharded dataset files (resumes if re-run).
     Generate(GenerateArgs),
+    /// Convert a public OMNeT++-labelled dataset (KDN v0, GNNetworking Challenge 2021) into
+    /// pathcast shards, so that `dataset info`, `train` and `eval` run on its labels.
+    Import(ImportArgs),
     /// Samples, topologies and label statistics of a dataset directory.
     Info {
         dir: PathBuf,
@@ -178,8 +234,26 @@ pub enum DatasetCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(long, value_enum)]
+    format: crate::data::import::ImportFormat,
+    /// The dataset directory: for kdn-v0 the one with the .ned file and results_*.tar.gz; for
+    /// challenge-2021 the one with graphs/, routings/ and results_*.tar.gz.
+    source: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 50)]
+    shard_size: u32,
+    /// Import at most this many samples.
+    #[arg(long)]
+    limit: Option<u64>,
+}
+
+#[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// GML file, scenario JSON, or nsfnet | geant2 | gbn.
+    /// GML file, scenario JSON, or nsfnet | geant2 | gbn: every sample on this topology, traffic
+    /// between every pair. Or `diverse`: every sample on a network of its own (random graphs and
+    /// the built-ins, link speeds over several decades, buffers, packet sizes, loads to overload).
     #[arg(long)]
     topology: String,
     #[arg(long)]
@@ -209,9 +283,20 @@ pub struct GenerateArgs {
     /// Each pair may be moved to one of its k loopless shortest paths.
     #[arg(long, default_value_t = 3)]
     routing_alternatives: usize,
-    /// Draw link capacities from {10, 25, 40} kbit/s per sample.
+    /// Draw link capacities from {10, 25, 40} kbit/s per sample (on one topology).
     #[arg(long)]
     random_capacities: bool,
+    /// Packet sizes (on one topology; diverse samples draw theirs).
+    #[arg(long, value_enum, default_value = "exponential")]
+    packets: PacketKind,
+    #[arg(long, default_value_t = 1000.0)]
+    mean_bits: f64,
+    /// Diverse: smallest and largest random network, in nodes.
+    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [10, 100])]
+    nodes: Vec<usize>,
+    /// Diverse: most pairs with traffic per sample.
+    #[arg(long, default_value_t = 240)]
+    max_flows: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,26 +372,28 @@ pub struct SimulateArgs {
     json: bool,
 }
 
-/// Runs a headless subcommand.
-pub fn run(command: Command) -> Result<()> {
+/// Runs a headless subcommand, reading GML files with `import`.
+pub fn run(command: Command, import: &ImportOptions) -> Result<()> {
     match command {
         Command::Gui(args) => gui(args),
-        Command::Topo(TopoCommand::Info { file, json }) => topo_info(&file, json),
+        Command::Topo(TopoCommand::Info { file, json }) => topo_info(&file, json, import),
         Command::Topo(TopoCommand::Convert { input, output }) => {
-            let (scenario, notes) = load_topology(&input)?;
+            let (scenario, notes) = files::load_topology(&input, import)?;
             print_notes(&input, &notes);
             save(&output, &scenario)?;
             Ok(())
         }
-        Command::Scenario(ScenarioCommand::New(args)) => new_scenario(args),
-        Command::Routes(args) => routes(args),
-        Command::Simulate(args) => simulate(args),
-        Command::Dataset(DatasetCommand::Generate(args)) => generate_dataset(args),
+        Command::Scenario(ScenarioCommand::New(args)) => new_scenario(args, import),
+        Command::Routes(args) => routes(args, import),
+        Command::Simulate(args) => simulate(args, import),
+        Command::Dataset(DatasetCommand::Generate(args)) => generate_dataset(args, import),
+        Command::Dataset(DatasetCommand::Import(args)) => import_dataset(args),
         Command::Dataset(DatasetCommand::Info { dir, json }) => dataset_info(&dir, json),
         Command::Train(args) => train(args),
         Command::Eval(args) => eval(args),
-        Command::Predict(args) => predict(args),
+        Command::Predict(args) => predict(args, import),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
+        Command::Bench(BenchCommand::Generalization(args)) => bench_generalization(args),
     }
 }
 
@@ -329,8 +416,8 @@ fn print_notes(file: &str, notes: &[String]) {
     }
 }
 
-fn topo_info(file: &str, as_json: bool) -> Result<()> {
-    let (scenario, notes) = load_topology(file)?;
+fn topo_info(file: &str, as_json: bool, import: &ImportOptions) -> Result<()> {
+    let (scenario, notes) = files::load_topology(file, import)?;
     let t = &scenario.topology;
     let caps: Vec<f64> = t.directed_links().map(|l| l.params.capacity_bps).collect();
     let min = caps.iter().copied().fold(f64::INFINITY, f64::min);
@@ -360,7 +447,7 @@ fn topo_info(file: &str, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-fn new_scenario(args: NewScenarioArgs) -> Result<()> {
+fn new_scenario(args: NewScenarioArgs, import: &ImportOptions) -> Result<()> {
     if !(args.mean_bits.is_finite() && args.mean_bits > 0.0) {
         bail!("--mean-bits must be positive, got {}", args.mean_bits);
     }
@@ -370,7 +457,7 @@ fn new_scenario(args: NewScenarioArgs) -> Result<()> {
     if let Some(l) = args.max_avg_lambda.filter(|l| !(l.is_finite() && *l > 0.0)) {
         bail!("--max-avg-lambda must be positive, got {l}");
     }
-    let (base, notes) = load_topology(&args.topology)?;
+    let (base, notes) = files::load_topology(&args.topology, import)?;
     print_notes(&args.topology, &notes);
     let spec = TrafficSpec {
         seed: args.seed,
@@ -379,11 +466,7 @@ fn new_scenario(args: NewScenarioArgs) -> Result<()> {
     };
     let mut scenario = Scenario::generate(base.name, base.topology, spec)
         .with_context(|| format!("{}: cannot route traffic", args.topology))?;
-    scenario.packets = match args.packets {
-        PacketKind::Exponential => PacketSizes::Exponential { mean_bits: args.mean_bits },
-        PacketKind::Bimodal => PacketSizes::Bimodal { mean_bits: args.mean_bits },
-        PacketKind::Fixed => PacketSizes::Fixed { mean_bits: args.mean_bits },
-    };
+    scenario.packets = packet_sizes(args.packets, args.mean_bits);
     save(&args.output, &scenario)?;
     let peak = scenario.link_utilisation()?.into_iter().fold(0.0, f64::max);
     eprintln!(
@@ -395,8 +478,16 @@ fn new_scenario(args: NewScenarioArgs) -> Result<()> {
     Ok(())
 }
 
-fn routes(args: RoutesArgs) -> Result<()> {
-    let scenario = load_scenario(&args.scenario)?;
+fn packet_sizes(kind: PacketKind, mean_bits: f64) -> PacketSizes {
+    match kind {
+        PacketKind::Exponential => PacketSizes::Exponential { mean_bits },
+        PacketKind::Bimodal => PacketSizes::Bimodal { mean_bits },
+        PacketKind::Fixed => PacketSizes::Fixed { mean_bits },
+    }
+}
+
+fn routes(args: RoutesArgs, import: &ImportOptions) -> Result<()> {
+    let scenario = files::load_scenario(&args.scenario, import)?;
     let t = &scenario.topology;
     let mut rows = Vec::new();
     for (src, dst, path) in scenario.routing.iter() {
@@ -428,8 +519,8 @@ fn join(path: &[usize]) -> String {
     path.iter().map(usize::to_string).collect::<Vec<_>>().join(" ")
 }
 
-fn simulate(args: SimulateArgs) -> Result<()> {
-    let scenario = load_scenario(&args.scenario)?;
+fn simulate(args: SimulateArgs, import: &ImportOptions) -> Result<()> {
+    let scenario = files::load_scenario(&args.scenario, import)?;
     let config = SimConfig {
         seed: args.seed,
         packets_per_flow: args.packets,
@@ -464,7 +555,7 @@ fn simulate(args: SimulateArgs) -> Result<()> {
     Ok(())
 }
 
-fn generate_dataset(args: GenerateArgs) -> Result<()> {
+fn generate_dataset(args: GenerateArgs, import: &ImportOptions) -> Result<()> {
     let (lo, hi) = (args.min_utilization, args.max_utilization);
     if !(lo > 0.0 && lo <= hi && hi.is_finite()) {
         bail!("utilisation range {lo}..{hi} must satisfy 0 < min <= max");
@@ -472,19 +563,37 @@ fn generate_dataset(args: GenerateArgs) -> Result<()> {
     if args.samples == 0 || args.packets_per_flow == 0 || args.shard_size == 0 {
         bail!("--samples, --packets-per-flow and --shard-size must be at least 1");
     }
-    let (base, notes) = load_topology(&args.topology)?;
-    print_notes(&args.topology, &notes);
+    if !(args.mean_bits.is_finite() && args.mean_bits > 0.0) {
+        bail!("--mean-bits must be positive, got {}", args.mean_bits);
+    }
+    let (name, topology, networks) = if args.topology == "diverse" {
+        let (min_nodes, max_nodes) = (args.nodes[0], args.nodes[1]);
+        if !(2 <= min_nodes && min_nodes <= max_nodes && max_nodes <= 1000) || args.max_flows == 0 {
+            bail!("--nodes must be 2 <= MIN <= MAX <= 1000 and --max-flows at least 1");
+        }
+        let diverse = DiverseConfig {
+            nodes: (min_nodes, max_nodes),
+            max_flows: args.max_flows,
+            ..DiverseConfig::default()
+        };
+        ("diverse".to_owned(), crate::net::Topology::new(), Networks::Diverse(diverse))
+    } else {
+        let (base, notes) = files::load_topology(&args.topology, import)?;
+        print_notes(&args.topology, &notes);
+        (base.name, base.topology, Networks::Fixed { random_capacities: args.random_capacities })
+    };
     let request = GenerateRequest {
         dir: args.out.clone(),
-        name: base.name,
-        topology: base.topology,
+        name,
+        topology,
         generator: GeneratorConfig {
             seed: args.seed,
             packets_per_flow: args.packets_per_flow,
             target_relative_se: (args.target_relative_se > 0.0).then_some(args.target_relative_se),
             utilisation: (lo, hi),
             routing_alternatives: args.routing_alternatives.max(1),
-            random_capacities: args.random_capacities,
+            packets: packet_sizes(args.packets, args.mean_bits),
+            networks,
             ..GeneratorConfig::default()
         },
         samples: args.samples,
@@ -518,6 +627,24 @@ fn generate_dataset(args: GenerateArgs) -> Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
+    Ok(())
+}
+
+fn import_dataset(args: ImportArgs) -> Result<()> {
+    let outcome = data::import::import(args.format, &args.source, &args.out, args.shard_size, args.limit)?;
+    for why in outcome.skipped.iter().take(5) {
+        eprintln!("skipped: {why}");
+    }
+    if outcome.skipped.len() > 5 {
+        eprintln!("skipped: … {} more (listed in the manifest)", outcome.skipped.len() - 5);
+    }
+    eprintln!(
+        "{} samples in {} shards in {} ({} skipped)",
+        outcome.manifest.samples(),
+        outcome.manifest.shards.len(),
+        args.out.display(),
+        outcome.skipped.len()
+    );
     Ok(())
 }
 
@@ -556,7 +683,16 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
 }
 
 fn train(args: TrainArgs) -> Result<()> {
+    let model = RouteNetConfig {
+        path_state: args.path_state,
+        link_state: args.link_state,
+        iterations: args.iterations,
+        readout_hidden: args.readout_hidden,
+        dropout: args.dropout,
+    };
+    model.validate().map_err(|e| anyhow::anyhow!("model sizes: {e}"))?;
     let config = TrainConfig {
+        model,
         data: args.data,
         out: args.out.clone(),
         steps: args.steps,
@@ -620,10 +756,13 @@ fn train(args: TrainArgs) -> Result<()> {
 
 fn eval(args: EvalArgs) -> Result<()> {
     let device = Default::default();
-    let (model, meta) = checkpoint::load_model::<DefaultBackend>(&args.model, &device)?;
+    let model = match &args.model {
+        Some(dir) => checkpoint::load_model::<DefaultBackend>(dir, &device)?.0,
+        None => crate::model::pretrained::load::<DefaultBackend>(&device).0,
+    };
     let datasets = args.data.iter().map(|d| Dataset::open(d)).collect::<Result<Vec<_>, _>>()?;
     let shards = split_shards(&datasets, Split::All, 0.0);
-    let metrics = crate::train::evaluate(&model, &meta.normalization, &shards, 16, &device)?;
+    let metrics = crate::train::evaluate(&model, &shards, 16, &device)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&metrics)?);
     } else {
@@ -639,13 +778,12 @@ fn eval(args: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn predict(args: PredictArgs) -> Result<()> {
-    let device = Default::default();
-    let (model, meta) = match &args.model {
-        Some(dir) => checkpoint::load_model::<DefaultBackend>(dir, &device)?,
-        None => crate::model::pretrained::load::<DefaultBackend>(&device),
+fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
+    let model = match &args.model {
+        Some(dir) => checkpoint::load_trained(dir)?.0,
+        None => crate::model::pretrained::trained(),
     };
-    let mut scenario = load_scenario(&args.scenario)?;
+    let mut scenario = files::load_scenario(&args.scenario, import)?;
     if scenario.traffic.is_empty() {
         let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
         scenario = Scenario::generate(scenario.name, scenario.topology, spec)
@@ -655,24 +793,106 @@ fn predict(args: PredictArgs) -> Result<()> {
             args.scenario
         );
     }
-    let record =
-        Record::from_scenario(&scenario).with_context(|| format!("{}: cannot route", args.scenario))?;
-    let predictions = model.freeze().predict(&meta.normalization, &record);
+    let prediction =
+        model.predict(&scenario).with_context(|| format!("{}: cannot predict", args.scenario))?;
+    let overloaded: Vec<_> = prediction.links.iter().filter(|l| l.overloaded).collect();
     if args.json {
-        let flows: Vec<_> = record
+        let flows: Vec<_> = prediction
             .flows
             .iter()
-            .zip(&predictions)
-            .map(|(f, (delay, jitter, loss))| {
-                json!({"src": f.src, "dst": f.dst, "delay_s": delay, "jitter_s2": jitter, "loss": loss})
+            .map(|f| {
+                json!({
+                    "src": f.src,
+                    "dst": f.dst,
+                    "delay_s": f.delay_s,
+                    "propagation_s": f.propagation_s,
+                    "jitter_s2": f.jitter_s2,
+                    "loss": f.loss,
+                    "extrapolated": f.extrapolated.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({"flows": flows}))?);
+        let out = json!({
+            "flows": flows,
+            "links": prediction.links,
+            "overloaded_links": overloaded.len(),
+            "extrapolated_flows": prediction.extrapolated_flows(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{:>4} {:>4} {:>12} {:>12} {:>8}", "src", "dst", "delay (s)", "jitter (s²)", "loss");
-        for (f, (delay, jitter, loss)) in record.flows.iter().zip(&predictions) {
-            println!("{:>4} {:>4} {delay:>12.5} {jitter:>12.6} {:>7.2}%", f.src, f.dst, loss * 100.0);
+        println!("{:>4} {:>4} {:>12} {:>12} {:>8}  note", "src", "dst", "delay (s)", "jitter (s²)", "loss");
+        for f in &prediction.flows {
+            let note = if f.extrapolated.is_empty() { "" } else { "extrapolated" };
+            println!(
+                "{:>4} {:>4} {:>12.6} {:>12.3e} {:>7.2}%  {note}",
+                f.src,
+                f.dst,
+                f.delay_s,
+                f.jitter_s2,
+                f.loss * 100.0
+            );
         }
+    }
+    for link in &overloaded {
+        eprintln!(
+            "warning: link {}->{} is overloaded: offered {:.0} % of its capacity; it drops the excess",
+            link.from,
+            link.to,
+            link.load * 100.0
+        );
+    }
+    let extrapolated = prediction.extrapolated_flows();
+    if extrapolated > 0 {
+        let first = prediction.flows.iter().find(|f| !f.extrapolated.is_empty()).expect("counted");
+        eprintln!(
+            "warning: {extrapolated} of {} flows lie outside what the model was trained on (e.g. {}->{}: {}); \
+             check them with `pathcast simulate`",
+            prediction.flows.len(),
+            first.src,
+            first.dst,
+            first.extrapolated[0]
+        );
+    }
+    Ok(())
+}
+
+fn bench_generalization(args: BenchGeneralizationArgs) -> Result<()> {
+    use crate::model::generalization::{self, BenchConfig};
+    let model = match &args.model {
+        Some(dir) => checkpoint::load_trained(dir)?.0,
+        None => crate::model::pretrained::trained(),
+    };
+    let mut zoo = Vec::new();
+    for path in &args.zoo {
+        if path.is_dir() {
+            let entries =
+                std::fs::read_dir(path).with_context(|| format!("{}: cannot list", path.display()))?;
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("gml")))
+                .collect();
+            files.sort();
+            zoo.extend(files);
+        } else {
+            zoo.push(path.clone());
+        }
+    }
+    if !(args.target_relative_se > 0.0 && args.target_relative_se < 1.0) {
+        bail!("--target-relative-se must be between 0 and 1");
+    }
+    let config = BenchConfig {
+        zoo,
+        random: args.random,
+        seed: args.seed,
+        target_relative_se: args.target_relative_se,
+        jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    eprintln!("simulating {} networks (4 cases each)…", config.zoo.len() + config.random);
+    let results = generalization::run(&model, &config)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        print!("{}", generalization::markdown(&results));
     }
     Ok(())
 }

@@ -5,27 +5,31 @@ use std::path::PathBuf;
 use pathcast::model::{DefaultBackend, pretrained};
 use pathcast::train::evaluate;
 
-fn shards(paths: &[&str]) -> Vec<PathBuf> {
-    paths.iter().map(PathBuf::from).collect()
+fn shards(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcs"))
+        .collect();
+    files.sort();
+    files
 }
 
 #[test]
-fn the_shipped_model_is_accurate_on_held_out_samples() {
+fn the_shipped_model_is_accurate_on_held_out_diverse_networks() {
     let device = Default::default();
-    let (model, meta) = pretrained::load::<DefaultBackend>(&device);
-    // It was trained on data/nsfnet and data/gbn with the last shard of each held out.
-    let held_out = shards(&["data/nsfnet/shard-00005.pcs", "data/gbn/shard-00002.pcs"]);
-    let m = evaluate(&model, &meta.normalization, &held_out, 16, &device).unwrap();
-    assert!(m.overall.pearson > 0.997, "ρ {}", m.overall.pearson);
-    assert!(m.overall.mape < 2.0, "MAPE {}", m.overall.mape);
-    assert_eq!(m.per_topology.len(), 2);
+    let (model, _) = pretrained::load::<DefaultBackend>(&device);
+    // It was trained on data/diverse with the last shard held out.
+    let held_out = shards("data/diverse").split_off(shards("data/diverse").len() - 1);
+    let m = evaluate(&model, &held_out, 16, &device).unwrap();
+    assert!(m.overall.mape < 3.0, "MAPE {}", m.overall.mape);
+    assert!(m.overall.pearson > 0.99, "ρ {}", m.overall.pearson);
 }
 
 #[test]
 fn the_shipped_model_generalises_to_the_unseen_geant2() {
     let device = Default::default();
-    let (model, meta) = pretrained::load::<DefaultBackend>(&device);
-    let unseen = shards(&["data/geant2/shard-00000.pcs", "data/geant2/shard-00001.pcs"]);
-    let m = evaluate(&model, &meta.normalization, &unseen, 16, &device).unwrap();
-    assert!(m.overall.mape < 4.0 && m.overall.pearson > 0.99, "{:?}", m.overall);
+    let (model, _) = pretrained::load::<DefaultBackend>(&device);
+    let m = evaluate(&model, &shards("data/geant2"), 16, &device).unwrap();
+    assert!(m.overall.mape < 3.0 && m.overall.pearson > 0.99, "{:?}", m.overall);
 }

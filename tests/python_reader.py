@@ -19,11 +19,16 @@ for manifest_path in sorted(root.glob("data/*/manifest.json")):
     manifest = json.loads(manifest_path.read_text())
     for entry in manifest["shards"]:
         samples = read_shard(manifest_path.parent / entry["file"])
+        fixed = "generator" in manifest and manifest["generator"]["networks"]["kind"] == "fixed"
         ok = len(samples) == entry["samples"] and all(
             s["index"] == entry["first_index"] + i
-            and len(s["flows"]) == s["nodes"] * (s["nodes"] - 1)
+            and (not fixed or len(s["flows"]) == s["nodes"] * (s["nodes"] - 1))
+            and 0 < len(s["flows"]) <= s["nodes"] * (s["nodes"] - 1)
             and all(0 <= l < len(s["links"]) for f in s["flows"] for l in f["path"])
-            and all(f["delay_s"] > 0 for f in s["flows"])
+            and all(s["links"][f["path"][0]]["src"] == f["src"] and s["links"][f["path"][-1]]["dst"] == f["dst"]
+                    for f in s["flows"])
+            and all(f["delay_s"] > 0 and f["rate_bps"] > 0 for f in s["flows"])
+            and all(l["capacity_bps"] > 0 and l["propagation_s"] >= 0 for l in s["links"])
             for i, s in enumerate(samples)
         )
         checked += 1

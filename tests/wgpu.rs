@@ -14,7 +14,7 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::{Dispatch, DispatchDevice};
 use crossbeam_channel::unbounded;
 use pathcast::data::{GraphBatch, Record};
-use pathcast::model::{GraphInputs, Indexing, Normalization, RouteNet, RouteNetConfig, checkpoint};
+use pathcast::model::{GraphInputs, Indexing, RouteNet, RouteNetConfig, checkpoint};
 use pathcast::net::builtin;
 use pathcast::sim::{GeneratorConfig, SampleGenerator};
 use pathcast::train::devices::{Devices, WgpuAdapter};
@@ -34,15 +34,15 @@ fn generator() -> SampleGenerator {
     )
 }
 
-/// Outputs, and the gradients of their sum of squares with respect to the path and link features.
+/// Outputs, and the gradients of their sum of squares with respect to the link and hop features.
 fn outputs_and_gradients<B: AutodiffBackend>(model: &RouteNet<B>, g: &GraphInputs<B>) -> [Vec<f32>; 3] {
-    let paths = g.path_features.clone().require_grad();
     let links = g.link_features.clone().require_grad();
-    let inputs = GraphInputs { path_features: paths.clone(), link_features: links.clone(), ..g.clone() };
+    let hops = g.hop_features.clone().require_grad();
+    let inputs = GraphInputs { link_features: links.clone(), hop_features: hops.clone(), ..g.clone() };
     let out = model.forward(&inputs);
     let grads = (out.clone() * out.clone()).sum().backward();
     let to_vec = |t: Tensor<B::InnerBackend, 2>| t.into_data().convert::<f32>().to_vec::<f32>().unwrap();
-    [to_vec(out.inner()), to_vec(paths.grad(&grads).unwrap()), to_vec(links.grad(&grads).unwrap())]
+    [to_vec(out.inner()), to_vec(links.grad(&grads).unwrap()), to_vec(hops.grad(&grads).unwrap())]
 }
 
 #[test]
@@ -50,7 +50,6 @@ fn the_model_computes_the_same_on_wgpu_as_on_flex() {
     let g = generator();
     let records: Vec<Record> = (0..3).map(|i| Record::from_sample(&g.sample(i).unwrap())).collect();
     let batch = GraphBatch::from_records(&records);
-    let norm = Normalization::fit(std::slice::from_ref(&batch));
     let flex = Default::default();
     Autodiff::<Flex>::seed(&flex, 5);
     let model = RouteNetConfig { dropout: 0.0, ..RouteNetConfig::default() }.init::<Autodiff<Flex>>(&flex);
@@ -62,11 +61,11 @@ fn the_model_computes_the_same_on_wgpu_as_on_flex() {
         .init::<Dispatch>(&wgpu)
         .load_record(record);
 
-    let inputs = GraphInputs::<Dispatch>::new(&batch, &norm, &wgpu);
+    let inputs = GraphInputs::<Dispatch>::new(&batch, &wgpu);
     assert_eq!(inputs.indexing, Indexing::Elements, "GPU backends gather and scatter by element");
-    let expected = outputs_and_gradients(&model, &GraphInputs::new(&batch, &norm, &flex));
+    let expected = outputs_and_gradients(&model, &GraphInputs::new(&batch, &flex));
     let got = outputs_and_gradients(&on_wgpu, &inputs);
-    for (name, (a, b)) in ["outputs", "path feature gradients", "link feature gradients"]
+    for (name, (a, b)) in ["outputs", "link feature gradients", "hop feature gradients"]
         .into_iter()
         .zip(expected.iter().zip(&got))
     {

@@ -1,6 +1,7 @@
 //! Feature arrays for a batch: several samples joined into one disjoint graph.
 
 use super::record::Record;
+use crate::net::PacketSizes;
 
 /// Several samples as one graph, with link and path indices offset per sample.
 ///
@@ -9,9 +10,10 @@ use super::record::Record;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GraphBatch {
     pub samples: usize,
-    pub link_capacity_bps: Vec<f32>,
-    pub link_queue_packets: Vec<f32>,
-    pub path_rate_bps: Vec<f32>,
+    pub link_capacity_bps: Vec<f64>,
+    pub link_queue_packets: Vec<u32>,
+    pub link_propagation_s: Vec<f64>,
+    pub path_rate_bps: Vec<f64>,
     pub path_offsets: Vec<u32>,
     pub path_links: Vec<u32>,
     pub delay_s: Vec<f32>,
@@ -21,6 +23,10 @@ pub struct GraphBatch {
     pub path_sample: Vec<u32>,
     /// Topology name of each sample.
     pub topologies: Vec<String>,
+    /// Packet sizes of each sample.
+    pub packets: Vec<PacketSizes>,
+    /// Node count of each sample.
+    pub nodes: Vec<u32>,
     /// Sample `s` owns links `link_offsets[s]..link_offsets[s + 1]` and paths
     /// `sample_path_offsets[s]..sample_path_offsets[s + 1]`.
     pub link_offsets: Vec<u32>,
@@ -38,8 +44,10 @@ impl GraphBatch {
     }
 
     /// Closes the sample whose links and paths were just appended.
-    fn end_sample(&mut self, topology: &str) {
+    fn end_sample(&mut self, topology: &str, packets: PacketSizes, nodes: u32) {
         self.topologies.push(topology.to_owned());
+        self.packets.push(packets);
+        self.nodes.push(nodes);
         self.samples += 1;
         self.link_offsets.push(self.link_capacity_bps.len() as u32);
         self.sample_path_offsets.push(self.path_rate_bps.len() as u32);
@@ -51,7 +59,8 @@ impl GraphBatch {
         for r in records {
             let link_base = b.link_capacity_bps.len() as u32;
             b.link_capacity_bps.extend(r.links.iter().map(|l| l.capacity_bps));
-            b.link_queue_packets.extend(r.links.iter().map(|l| l.queue_packets as f32));
+            b.link_queue_packets.extend(r.links.iter().map(|l| l.queue_packets));
+            b.link_propagation_s.extend(r.links.iter().map(|l| l.propagation_s));
             for f in &r.flows {
                 b.path_rate_bps.push(f.rate_bps);
                 b.path_links.extend(f.path.iter().map(|l| l + link_base));
@@ -61,7 +70,7 @@ impl GraphBatch {
                 b.loss.push(f.loss);
                 b.path_sample.push(b.samples as u32);
             }
-            b.end_sample(&r.topology);
+            b.end_sample(&r.topology, r.packets, r.nodes);
         }
         b
     }
@@ -74,7 +83,8 @@ impl GraphBatch {
             let shift = links.start as u32;
             let base = b.link_capacity_bps.len() as u32;
             b.link_capacity_bps.extend_from_slice(&self.link_capacity_bps[links.clone()]);
-            b.link_queue_packets.extend_from_slice(&self.link_queue_packets[links]);
+            b.link_queue_packets.extend_from_slice(&self.link_queue_packets[links.clone()]);
+            b.link_propagation_s.extend_from_slice(&self.link_propagation_s[links]);
             let paths = self.sample_path_offsets[s] as usize..self.sample_path_offsets[s + 1] as usize;
             for p in paths.clone() {
                 b.path_links.extend(self.path(p).iter().map(|l| l - shift + base));
@@ -85,7 +95,7 @@ impl GraphBatch {
             b.delay_s.extend_from_slice(&self.delay_s[paths.clone()]);
             b.jitter_s2.extend_from_slice(&self.jitter_s2[paths.clone()]);
             b.loss.extend_from_slice(&self.loss[paths]);
-            b.end_sample(&self.topologies[s]);
+            b.end_sample(&self.topologies[s], self.packets[s], self.nodes[s]);
         }
         b
     }
@@ -122,6 +132,15 @@ impl GraphBatch {
     /// Links on a path, in order.
     pub fn path(&self, p: usize) -> &[u32] {
         &self.path_links[self.path_offsets[p] as usize..self.path_offsets[p + 1] as usize]
+    }
+
+    /// The sample each link belongs to.
+    pub fn link_samples(&self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.n_links());
+        for (s, w) in self.link_offsets.windows(2).enumerate() {
+            out.extend(std::iter::repeat_n(s as u32, (w[1] - w[0]) as usize));
+        }
+        out
     }
 
     /// Length of the longest path, in links.

@@ -10,10 +10,11 @@ use super::record::Record;
 use super::shard::{self, ShardError};
 use crate::fsutil::write_atomic;
 use crate::net::{Topology, gml};
-use crate::sim::{GeneratorConfig, SampleGenerator, SimError};
+use crate::sim::{GeneratorConfig, Networks, SampleGenerator, SimError};
 
-/// The `format` of manifests this build reads and writes.
-pub const FORMAT: &str = "pathcast.dataset.v1";
+/// The `format` of manifests this build reads and writes (version 2: shards of version 2 and the
+/// generator's `networks`).
+pub const FORMAT: &str = "pathcast.dataset.v2";
 const MANIFEST: &str = "manifest.json";
 const TOPOLOGY: &str = "topology.gml";
 
@@ -25,16 +26,33 @@ pub struct ShardEntry {
     pub samples: u32,
 }
 
-/// `manifest.json`: what was generated, how, and where.
+/// `manifest.json`: what was generated, how, and where. A dataset on one topology also holds it
+/// as `topology.gml`; a diverse one (each sample on its own network) does not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: String,
     pub topology: String,
-    pub generator: GeneratorConfig,
+    /// How the samples were simulated; absent in an imported dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorConfig>,
+    /// Where an imported dataset's samples and labels came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportSource>,
     pub shard_size: u32,
     /// Samples asked for; `shards` may hold fewer while generation is unfinished.
     pub samples_requested: u64,
     pub shards: Vec<ShardEntry>,
+}
+
+/// The origin of an imported dataset (`pathcast dataset import`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportSource {
+    /// `kdn-v0` or `challenge-2021`.
+    pub format: String,
+    /// The directory the samples were read from.
+    pub source: String,
+    /// Samples of the source left out, and why.
+    pub skipped: Vec<String>,
 }
 
 impl Manifest {
@@ -133,18 +151,24 @@ pub fn generate(
 ) -> Result<GenerateOutcome, DatasetError> {
     let dir = &request.dir;
     std::fs::create_dir_all(dir).map_err(|e| DatasetError::Io(dir.clone(), e))?;
-    let topology_text = gml::export(&request.topology, &request.name);
+    let topology_text = match request.generator.networks {
+        Networks::Fixed { .. } => Some(gml::export(&request.topology, &request.name)),
+        Networks::Diverse(_) => None,
+    };
     let mut manifest = Manifest {
         format: FORMAT.to_owned(),
         topology: request.name.clone(),
-        generator: request.generator,
+        generator: Some(request.generator),
+        imported: None,
         shard_size: request.shard_size.max(1),
         samples_requested: request.samples,
         shards: Vec::new(),
     };
-    let resumed_shards = resume(dir, &topology_text, &mut manifest)?;
-    write_atomic(&dir.join(TOPOLOGY), topology_text.as_bytes())
-        .map_err(|e| DatasetError::Io(dir.join(TOPOLOGY), e))?;
+    let resumed_shards = resume(dir, topology_text.as_deref(), &mut manifest)?;
+    if let Some(text) = &topology_text {
+        write_atomic(&dir.join(TOPOLOGY), text.as_bytes())
+            .map_err(|e| DatasetError::Io(dir.join(TOPOLOGY), e))?;
+    }
     progress(manifest.samples());
 
     let generator = SampleGenerator::new(&request.name, request.topology.clone(), request.generator);
@@ -219,12 +243,15 @@ fn write_shards_in_order(
 }
 
 /// Keeps the shards of an earlier run with the same parameters; returns how many.
-fn resume(dir: &Path, topology_text: &str, fresh: &mut Manifest) -> Result<usize, DatasetError> {
+fn resume(dir: &Path, topology_text: Option<&str>, fresh: &mut Manifest) -> Result<usize, DatasetError> {
     let Ok(previous) = Dataset::open(dir) else {
         return Ok(0);
     };
     let old = previous.manifest;
-    let same_topology = std::fs::read_to_string(dir.join(TOPOLOGY)).is_ok_and(|t| t == topology_text);
+    let same_topology = match topology_text {
+        Some(text) => std::fs::read_to_string(dir.join(TOPOLOGY)).is_ok_and(|t| t == text),
+        None => !dir.join(TOPOLOGY).exists(),
+    };
     if old.generator != fresh.generator || old.shard_size != fresh.shard_size || !same_topology {
         return Err(DatasetError::Mismatch(dir.to_owned()));
     }
@@ -246,7 +273,8 @@ fn resume(dir: &Path, topology_text: &str, fresh: &mut Manifest) -> Result<usize
     Ok(fresh.shards.len())
 }
 
-fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), DatasetError> {
+/// Writes the manifest of a dataset, atomically.
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), DatasetError> {
     let path = dir.join(MANIFEST);
     let text = serde_json::to_string_pretty(manifest).expect("manifest serialises") + "\n";
     write_atomic(&path, text.as_bytes()).map_err(|e| DatasetError::Io(path, e))

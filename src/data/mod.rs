@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod dataset;
+pub mod import;
 pub mod loader;
 pub mod record;
 pub mod shard;

@@ -1,6 +1,6 @@
 //! One labelled sample as stored in a shard: links, flows with their paths, and labels.
 
-use crate::net::{RouteError, Scenario};
+use crate::net::{PacketSizes, RouteError, Scenario};
 use crate::sim::Sample;
 
 /// A directed link of a sample.
@@ -8,8 +8,9 @@ use crate::sim::Sample;
 pub struct LinkRecord {
     pub from: u32,
     pub to: u32,
-    pub capacity_bps: f32,
+    pub capacity_bps: f64,
     pub queue_packets: u32,
+    pub propagation_s: f64,
     /// Simulated utilisation.
     pub utilisation: f32,
 }
@@ -19,7 +20,7 @@ pub struct LinkRecord {
 pub struct FlowRecord {
     pub src: u32,
     pub dst: u32,
-    pub rate_bps: f32,
+    pub rate_bps: f64,
     pub delay_s: f32,
     pub jitter_s2: f32,
     pub loss: f32,
@@ -35,7 +36,7 @@ pub struct FlowRecord {
 pub struct Record {
     pub index: u64,
     pub topology: String,
-    pub packet_mean_bits: f32,
+    pub packets: PacketSizes,
     pub nodes: u32,
     pub links: Vec<LinkRecord>,
     pub flows: Vec<FlowRecord>,
@@ -74,8 +75,9 @@ impl Record {
                 LinkRecord {
                     from: l.from as u32,
                     to: l.to as u32,
-                    capacity_bps: l.params.capacity_bps as f32,
+                    capacity_bps: l.params.capacity_bps,
                     queue_packets: l.params.queue_packets,
+                    propagation_s: l.params.propagation_s,
                     utilisation: f32::NAN,
                 }
             })
@@ -87,7 +89,7 @@ impl Record {
             .map(|f| FlowRecord {
                 src: f.src as u32,
                 dst: f.dst as u32,
-                rate_bps: f.rate_bps as f32,
+                rate_bps: f.rate_bps,
                 delay_s: f32::NAN,
                 jitter_s2: f32::NAN,
                 loss: f32::NAN,
@@ -104,7 +106,7 @@ impl Record {
         Ok(Record {
             index: 0,
             topology: scenario.name.clone(),
-            packet_mean_bits: scenario.packets.mean_bits() as f32,
+            packets: scenario.packets,
             nodes: topology.node_count() as u32,
             links,
             flows,

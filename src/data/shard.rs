@@ -4,11 +4,13 @@ use std::path::{Path, PathBuf};
 
 use super::record::{FlowRecord, LinkRecord, Record};
 use crate::fsutil::write_atomic;
+use crate::net::PacketSizes;
 
 /// First bytes of every shard file.
 pub const MAGIC: &[u8; 8] = b"PCSHARD\0";
-/// Shard format version this build reads and writes.
-pub const VERSION: u32 = 1;
+/// Shard format version this build reads and writes. Version 2 added the packet-size
+/// distribution, link propagation delays, and 64-bit capacities and rates.
+pub const VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8 + 4;
 
 /// A shard that cannot be read, naming the file.
@@ -18,7 +20,9 @@ pub enum ShardError {
     Io(PathBuf, std::io::Error),
     #[error("{0}: not a pathcast shard (bad magic bytes)")]
     NotAShard(PathBuf),
-    #[error("{0}: shard format version {1}, this build reads version {VERSION}")]
+    #[error(
+        "{0}: shard format version {1}, this build reads version {VERSION}: regenerate the dataset with `pathcast dataset generate`"
+    )]
     Version(PathBuf, u32),
     #[error("{path}: truncated: header announces {expected} payload bytes, file has {found}")]
     Truncated { path: PathBuf, expected: u64, found: u64 },
@@ -133,7 +137,13 @@ fn put_record(out: &mut Vec<u8>, r: &Record) {
     let name = &r.topology.as_bytes()[..r.topology.len().min(u16::MAX as usize)];
     out.extend_from_slice(&(name.len() as u16).to_le_bytes());
     out.extend_from_slice(name);
-    out.extend_from_slice(&r.packet_mean_bits.to_le_bytes());
+    let (kind, mean_bits) = match r.packets {
+        PacketSizes::Exponential { mean_bits } => (0u8, mean_bits),
+        PacketSizes::Bimodal { mean_bits } => (1, mean_bits),
+        PacketSizes::Fixed { mean_bits } => (2, mean_bits),
+    };
+    out.push(kind);
+    out.extend_from_slice(&mean_bits.to_le_bytes());
     out.extend_from_slice(&r.nodes.to_le_bytes());
     out.extend_from_slice(&(r.links.len() as u32).to_le_bytes());
     for l in &r.links {
@@ -142,6 +152,7 @@ fn put_record(out: &mut Vec<u8>, r: &Record) {
         }
         out.extend_from_slice(&l.capacity_bps.to_le_bytes());
         out.extend_from_slice(&l.queue_packets.to_le_bytes());
+        out.extend_from_slice(&l.propagation_s.to_le_bytes());
         out.extend_from_slice(&l.utilisation.to_le_bytes());
     }
     out.extend_from_slice(&(r.flows.len() as u32).to_le_bytes());
@@ -149,7 +160,8 @@ fn put_record(out: &mut Vec<u8>, r: &Record) {
         for v in [f.src, f.dst] {
             out.extend_from_slice(&v.to_le_bytes());
         }
-        for v in [f.rate_bps, f.delay_s, f.jitter_s2, f.loss, f.p50_s, f.p90_s, f.delay_se_s] {
+        out.extend_from_slice(&f.rate_bps.to_le_bytes());
+        for v in [f.delay_s, f.jitter_s2, f.loss, f.p50_s, f.p90_s, f.delay_se_s] {
             out.extend_from_slice(&v.to_le_bytes());
         }
         out.extend_from_slice(&(f.path.len() as u16).to_le_bytes());
@@ -182,6 +194,9 @@ impl Reader<'_> {
     fn f32(&mut self) -> Result<f32, &'static str> {
         self.take().map(f32::from_le_bytes)
     }
+    fn f64(&mut self) -> Result<f64, &'static str> {
+        self.take().map(f64::from_le_bytes)
+    }
     /// A count of items of at least `min_size` bytes each, checked against the bytes left.
     fn count(&mut self, min_size: usize) -> Result<usize, &'static str> {
         let n = self.u32()? as usize;
@@ -202,28 +217,49 @@ impl Reader<'_> {
         let topology =
             std::str::from_utf8(&self.bytes[self.at..end]).map_err(|_| "name is not UTF-8")?.to_owned();
         self.at = end;
-        let packet_mean_bits = self.f32()?;
+        let [kind] = self.take()?;
+        let mean_bits = self.f64()?;
+        let packets = match kind {
+            0 => PacketSizes::Exponential { mean_bits },
+            1 => PacketSizes::Bimodal { mean_bits },
+            2 => PacketSizes::Fixed { mean_bits },
+            _ => return Err("unknown packet-size distribution"),
+        };
+        if !(mean_bits.is_finite() && mean_bits > 0.0) {
+            return Err("mean packet size is not a positive number");
+        }
         let nodes = self.u32()?;
-        let n_links = self.count(20)?;
+        let n_links = self.count(32)?;
         let mut links = Vec::with_capacity(n_links);
         for _ in 0..n_links {
             let link = LinkRecord {
                 from: self.u32()?,
                 to: self.u32()?,
-                capacity_bps: self.f32()?,
+                capacity_bps: self.f64()?,
                 queue_packets: self.u32()?,
+                propagation_s: self.f64()?,
                 utilisation: self.f32()?,
             };
             if link.from >= nodes || link.to >= nodes {
                 return Err("link endpoint is not a node");
             }
+            if !(link.capacity_bps.is_finite() && link.capacity_bps > 0.0) || link.queue_packets == 0 {
+                return Err("link capacity or queue size is not positive");
+            }
+            if !(link.propagation_s.is_finite() && link.propagation_s >= 0.0) {
+                return Err("link propagation delay is not a non-negative number");
+            }
             links.push(link);
         }
-        let n_flows = self.count(38)?;
+        let n_flows = self.count(42)?;
         let mut flows = Vec::with_capacity(n_flows);
         for _ in 0..n_flows {
             let (src, dst) = (self.u32()?, self.u32()?);
-            let mut v = [0f32; 7];
+            let rate_bps = self.f64()?;
+            if !(rate_bps.is_finite() && rate_bps > 0.0) {
+                return Err("flow rate is not positive");
+            }
+            let mut v = [0f32; 6];
             for x in &mut v {
                 *x = self.f32()?;
             }
@@ -239,7 +275,12 @@ impl Reader<'_> {
             if path.is_empty() {
                 return Err("flow has an empty path");
             }
-            let [rate_bps, delay_s, jitter_s2, loss, p50_s, p90_s, delay_se_s] = v;
+            let ends = |l: &u32| (links[*l as usize].from, links[*l as usize].to);
+            let connected = path.windows(2).all(|w| ends(&w[0]).1 == ends(&w[1]).0);
+            if !connected || ends(&path[0]).0 != src || ends(&path[path.len() - 1]).1 != dst {
+                return Err("flow path does not lead from its source to its destination");
+            }
+            let [delay_s, jitter_s2, loss, p50_s, p90_s, delay_se_s] = v;
             flows.push(FlowRecord {
                 src,
                 dst,
@@ -253,7 +294,7 @@ impl Reader<'_> {
                 path,
             });
         }
-        Ok(Record { index, topology, packet_mean_bits, nodes, links, flows })
+        Ok(Record { index, topology, packets, nodes, links, flows })
     }
 }
 
@@ -265,16 +306,30 @@ mod tests {
         Record {
             index: i,
             topology: "tiny".into(),
-            packet_mean_bits: 1000.0,
+            packets: PacketSizes::Bimodal { mean_bits: 8000.0 },
             nodes: 2,
             links: vec![
-                LinkRecord { from: 0, to: 1, capacity_bps: 1e4, queue_packets: 32, utilisation: 0.5 },
-                LinkRecord { from: 1, to: 0, capacity_bps: 1e4, queue_packets: 32, utilisation: 0.1 },
+                LinkRecord {
+                    from: 0,
+                    to: 1,
+                    capacity_bps: 1e10,
+                    queue_packets: 32,
+                    propagation_s: 0.0123,
+                    utilisation: 0.5,
+                },
+                LinkRecord {
+                    from: 1,
+                    to: 0,
+                    capacity_bps: 1e4,
+                    queue_packets: 32,
+                    propagation_s: 0.0,
+                    utilisation: 0.1,
+                },
             ],
             flows: vec![FlowRecord {
                 src: 0,
                 dst: 1,
-                rate_bps: 5e3,
+                rate_bps: 5e3 + 1e-9,
                 delay_s: 0.2,
                 jitter_s2: 0.04,
                 loss: 0.0,

@@ -10,12 +10,15 @@ use burn::prelude::Backend;
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Record, Recorder};
 use serde::{Deserialize, Serialize};
 
-use super::features::Normalization;
+use super::frozen::FrozenRouteNet;
+use super::limits::TrainingRanges;
+use super::predict::TrainedModel;
 use super::routenet::{RouteNet, RouteNetConfig};
 use crate::fsutil::write_atomic;
 
 /// The `format` of checkpoints this build reads and writes.
-pub const FORMAT: &str = "pathcast.checkpoint.v1";
+/// Version 2: the scale-free model, with the training ranges instead of a normalisation.
+pub const FORMAT: &str = "pathcast.checkpoint.v2";
 const LATEST: &str = "latest.json";
 const META: &str = "checkpoint.json";
 /// The weights file inside a checkpoint directory.
@@ -34,7 +37,8 @@ pub struct Checkpoint {
     pub format: String,
     pub step: u64,
     pub config: RouteNetConfig,
-    pub normalization: Normalization,
+    /// The range of every input the model was trained on.
+    pub ranges: TrainingRanges,
     /// Optimizer name (`adam`, `lamb`) and its settings, as the trainer wrote them.
     pub optimizer: serde_json::Value,
     /// Training settings and anything else the trainer wants to resume with.
@@ -130,9 +134,10 @@ pub fn latest(run_dir: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> 
     if meta.format != FORMAT {
         return Err(CheckpointError::Invalid(
             meta_path,
-            format!("format {:?}, expected {FORMAT:?}", meta.format),
+            format!("format {:?}, expected {FORMAT:?} (retrain with this version of pathcast)", meta.format),
         ));
     }
+    meta.config.validate().map_err(|e| CheckpointError::Invalid(meta_path.clone(), e))?;
     Ok((dir, meta))
 }
 
@@ -162,6 +167,13 @@ pub fn load_model<B: Backend>(
     Ok((model, meta))
 }
 
+/// Loads the newest model of a run for prediction on the CPU.
+pub fn load_trained(run_dir: &Path) -> Result<(TrainedModel, Checkpoint), CheckpointError> {
+    let (model, meta) = load_model::<crate::model::DefaultBackend>(run_dir, &Default::default())?;
+    let trained = TrainedModel { net: FrozenRouteNet::new(model.weights()), ranges: meta.ranges.clone() };
+    Ok((trained, meta))
+}
+
 /// Loads one weights file (`MODEL_FILE` or `AVERAGE_FILE`) of a checkpoint onto `device`.
 pub fn load_weights<B: Backend>(
     dir: &Path,
@@ -170,8 +182,11 @@ pub fn load_weights<B: Backend>(
     device: &B::Device,
 ) -> Result<RouteNet<B>, CheckpointError> {
     let bytes = read_file(dir, meta, file)?;
-    let record = decode::<B, _>(bytes, device, &dir.join(file))?;
-    Ok(meta.config.init::<B>(device).load_record(record))
+    let path = dir.join(file);
+    let record = decode::<B, _>(bytes, device, &path)?;
+    let model = meta.config.init::<B>(device).load_record(record);
+    model.weights().check(&meta.config).map_err(|e| CheckpointError::Invalid(path, e))?;
+    Ok(model)
 }
 
 fn pretty(value: &impl Serialize) -> String {

@@ -1,140 +1,264 @@
-//! From a [`GraphBatch`] to model tensors, and the normalisation learned from training data.
+//! From a [`GraphBatch`] to the scale-free model's inputs: dimensionless features, the analytic
+//! estimate of every port, each hop's weight in its path's delay, and the targets.
+//!
+//! Nothing measured in bit/s or seconds goes into the network. A link is described by its offered
+//! load ρ (the rates of the flows routed over it over its capacity), its buffer, the packet-size
+//! variability and the M/G/1/K estimate for those ([`queueing`]); a hop by the flow's share of the
+//! link's traffic and the capacity ratio to the previous hop. Time enters only afterwards: a path's
+//! queueing and transmission delay is Σ over its hops of the hop's sojourn (in units of the link's
+//! τ = mean packet bits / capacity) × τ, and its propagation delay is added exactly. Scaling every
+//! capacity and rate by k therefore scales every predicted delay by 1/k, and scaling the mean
+//! packet size by m scales it by m.
 
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
 
+use super::queueing;
 use crate::data::GraphBatch;
 
-/// Mean and standard deviation of one quantity.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Standardiser {
-    pub mean: f64,
-    pub std: f64,
-}
+/// Features per link: offered and received load, buffer, packet-size c², the analytic log-sojourn
+/// and drop, and the share of the link's traffic that enters the network there.
+pub const LINK_FEATURES: usize = 7;
+/// Features per path: packet-size c² and the logarithm of its hop count.
+pub const PATH_FEATURES: usize = 2;
+/// Features per hop: the flow's share of the link's traffic, the log capacity ratio to the
+/// previous hop, and whether it is the first hop.
+pub const HOP_FEATURES: usize = 3;
 
-impl Standardiser {
-    /// Fits to finite values (std floored at `min_std`).
-    pub fn fit(values: impl IntoIterator<Item = f64>, min_std: f64) -> Self {
-        let (mut n, mut sum, mut sum_sq) = (0.0, 0.0, 0.0);
-        for v in values.into_iter().filter(|v| v.is_finite()) {
-            n += 1.0;
-            sum += v;
-            sum_sq += v * v;
-        }
-        let mean = if n > 0.0 { sum / n } else { 0.0 };
-        let var = if n > 1.0 { (sum_sq / n - mean * mean).max(0.0) } else { 1.0 };
-        Standardiser { mean, std: var.sqrt().max(min_std) }
-    }
-
-    pub fn apply(&self, x: f64) -> f64 {
-        (x - self.mean) / self.std
-    }
-
-    pub fn invert(&self, z: f64) -> f64 {
-        z * self.std + self.mean
-    }
-}
-
-/// How inputs and targets are scaled; stored in every checkpoint.
-///
-/// Traffic and capacity are standardised as they are; delay and jitter in logarithm (they span
-/// orders of magnitude), loss as it is.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Normalization {
-    pub traffic: Standardiser,
-    pub capacity: Standardiser,
-    pub queue: Standardiser,
-    pub log_delay: Standardiser,
-    pub log_jitter: Standardiser,
-    pub loss: Standardiser,
-}
-
-/// Floor under jitter before taking its logarithm (s²).
-const JITTER_FLOOR: f64 = 1e-9;
-
-impl Normalization {
-    /// Fits to the training batches.
-    pub fn fit<'a>(batches: impl IntoIterator<Item = &'a GraphBatch> + Clone) -> Self {
-        let all =
-            |f: fn(&GraphBatch) -> &Vec<f32>| batches.clone().into_iter().flat_map(f).map(|&x| x as f64);
-        Normalization {
-            traffic: Standardiser::fit(all(|b| &b.path_rate_bps), 1e-6),
-            capacity: Standardiser::fit(all(|b| &b.link_capacity_bps), 1e-6),
-            queue: Standardiser::fit(all(|b| &b.link_queue_packets), 1.0),
-            log_delay: Standardiser::fit(all(|b| &b.delay_s).map(f64::ln), 1e-6),
-            log_jitter: Standardiser::fit(all(|b| &b.jitter_s2).map(|j| (j + JITTER_FLOOR).ln()), 1e-6),
-            loss: Standardiser::fit(all(|b| &b.loss), 1e-3),
-        }
-    }
-
-    /// Model outputs (normalised) back to (delay s, jitter s², loss ratio).
-    pub fn denormalise(&self, output: [f32; 3]) -> (f64, f64, f64) {
-        let delay = self.log_delay.invert(output[0] as f64).exp();
-        let jitter = (self.log_jitter.invert(output[1] as f64).exp() - JITTER_FLOOR).max(0.0);
-        let loss = self.loss.invert(output[2] as f64).clamp(0.0, 1.0);
-        (delay, jitter, loss)
-    }
-}
+/// Loads above this are fed to the network as this; the analytic estimate still sees the true load.
+const LOAD_INPUT_CAP: f64 = 3.0;
+/// Capacity ratios between consecutive hops beyond e^±this are fed as e^±this.
+const RATIO_INPUT_CAP: f64 = 7.0;
+/// Floor under a path's jitter (variance, relative to its squared transmission time) before the
+/// logarithm: below it jitter is noise.
+pub const JITTER_FLOOR: f64 = 1e-4;
 
 /// A batch laid out for message passing without padding, on the host.
 ///
-/// Paths are processed in order of decreasing length (`sorted`), so the paths that still have a
+/// Paths are processed in order of decreasing length (`order`), so the paths that still have a
 /// hop `t` are always a prefix: `active[t]` of them. Hops are listed hop-major — all first hops,
-/// then all second hops — so the per-hop GRU outputs concatenate straight into the list that is
-/// scattered onto links.
+/// then all second hops — so the per-hop GRU outputs concatenate straight into the hop list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GraphLayout {
     pub paths: usize,
     pub links: usize,
-    /// Normalised traffic of every path, in sorted path order.
-    pub path_features: Vec<f32>,
-    /// `[links × 2]` normalised capacity and queue size, row-major.
+    /// `[links × LINK_FEATURES]`, row-major.
     pub link_features: Vec<f32>,
+    /// `[paths × PATH_FEATURES]` in sorted path order.
+    pub path_features: Vec<f32>,
+    /// `[hops × HOP_FEATURES]`, hop-major.
+    pub hop_features: Vec<f32>,
     /// Number of paths with at least `t + 1` hops, for each hop position `t`.
     pub active: Vec<usize>,
-    /// The link of every hop, hop-major (first hops of all active paths, then second hops, …).
+    /// The link of every hop, hop-major.
     pub hop_links: Vec<usize>,
-    /// Sorted position of each path in batch order (to put outputs back in batch order).
+    /// The sorted position of every hop's path, hop-major.
+    pub hop_paths: Vec<usize>,
+    /// Every hop's flow's share of its link's offered traffic (the weight of its message).
+    pub hop_share: Vec<f32>,
+    /// Every hop's τ over its path's transmission time Σ τ: its weight in the path's delay.
+    pub hop_weight: Vec<f32>,
+    /// The analytic estimate of every link, in its own τ: mean waiting time, variance of the
+    /// sojourn, and the logit of the drop probability.
+    pub link_wait: Vec<f32>,
+    pub link_variance: Vec<f32>,
+    pub link_drop_logit: Vec<f32>,
+    /// Batch index of the path at each sorted position.
+    pub order: Vec<usize>,
+    /// Sorted position of each path in batch order.
     pub restore: Vec<usize>,
-    /// `[paths × 3]` normalised targets (delay, jitter, loss) in batch order; NaN where unlabelled.
+    /// Per path (sorted order): transmission time Σ τ (s), the unit of its delay, and its
+    /// propagation delay Σ propagation (s).
+    pub path_transmission_s: Vec<f64>,
+    pub path_propagation_s: Vec<f64>,
+    /// Per link: offered load ρ.
+    pub link_load: Vec<f64>,
+    /// `[paths × 3]` targets in sorted order: log(queueing delay / transmission time),
+    /// log(jitter / transmission time² + floor), loss; NaN where the label is missing.
     pub targets: Vec<f32>,
 }
 
 impl GraphLayout {
-    /// Normalises and orders a batch.
-    pub fn new(batch: &GraphBatch, norm: &Normalization) -> Self {
+    /// Computes the features and targets of a batch.
+    pub fn new(batch: &GraphBatch) -> Self {
         let (paths, links) = (batch.n_paths(), batch.n_links());
-        let scaled = |values: &[f32], s: &Standardiser, f: fn(f64) -> f64| -> Vec<f32> {
-            values.iter().map(|&v| s.apply(f(v as f64)) as f32).collect()
-        };
-        let capacity = scaled(&batch.link_capacity_bps, &norm.capacity, |x| x);
-        let queue = scaled(&batch.link_queue_packets, &norm.queue, |x| x);
-        let link_features = capacity.iter().zip(&queue).flat_map(|(&c, &q)| [c, q]).collect();
+        let link_sample = batch.link_samples();
+        let scv = |l: usize| batch.packets[link_sample[l] as usize].scv();
+        let tau = |l: usize| batch.packets[link_sample[l] as usize].mean_bits() / batch.link_capacity_bps[l];
+
+        // Offered traffic on every link, and the part of it entering the network there.
+        let mut offered = vec![0.0f64; links];
+        let mut fresh = vec![0.0f64; links];
+        for p in 0..paths {
+            let path = batch.path(p);
+            for &l in path {
+                offered[l as usize] += batch.path_rate_bps[p];
+            }
+            fresh[path[0] as usize] += batch.path_rate_bps[p];
+        }
+        let link_load: Vec<f64> = (0..links).map(|l| offered[l] / batch.link_capacity_bps[l]).collect();
+        let received = received_loads(batch, &link_load, &scv);
+
+        let mut link_features = Vec::with_capacity(links * LINK_FEATURES);
+        let (mut link_wait, mut link_variance, mut link_drop_logit) =
+            (Vec::with_capacity(links), Vec::with_capacity(links), Vec::with_capacity(links));
+        for l in 0..links {
+            let queue = batch.link_queue_packets[l];
+            let estimate = queueing::port(received[l], queue, scv(l));
+            let fresh_share = if offered[l] > 0.0 { fresh[l] / offered[l] } else { 0.0 };
+            link_features.extend(
+                [
+                    link_load[l].min(LOAD_INPUT_CAP),
+                    received[l].min(LOAD_INPUT_CAP),
+                    ((f64::from(queue)).ln() - 32f64.ln()) / 2.0,
+                    scv(l),
+                    estimate.sojourn.ln() / 2.0,
+                    estimate.drop,
+                    fresh_share,
+                ]
+                .map(|x| x as f32),
+            );
+            link_wait.push((estimate.sojourn - 1.0) as f32);
+            link_variance.push(estimate.variance as f32);
+            link_drop_logit.push(logit(estimate.drop) as f32);
+        }
 
         // Longest paths first (ties in batch order), so active paths form a prefix at every hop.
-        let mut sorted: Vec<usize> = (0..paths).collect();
-        sorted.sort_by_key(|&p| std::cmp::Reverse(batch.path(p).len()));
+        let mut order: Vec<usize> = (0..paths).collect();
+        order.sort_by_key(|&p| std::cmp::Reverse(batch.path(p).len()));
         let mut restore = vec![0; paths];
-        for (position, &p) in sorted.iter().enumerate() {
+        for (position, &p) in order.iter().enumerate() {
             restore[p] = position;
         }
-        let traffic = scaled(&batch.path_rate_bps, &norm.traffic, |x| x);
-        let path_features = sorted.iter().map(|&p| traffic[p]).collect();
         let active: Vec<usize> = (0..batch.max_path_len())
-            .map(|t| sorted.iter().take_while(|&&p| batch.path(p).len() > t).count())
-            .collect();
-        let hop_links = active
-            .iter()
-            .enumerate()
-            .flat_map(|(t, &n)| sorted[..n].iter().map(move |&p| batch.path(p)[t] as usize))
+            .map(|t| order.iter().take_while(|&&p| batch.path(p).len() > t).count())
             .collect();
 
-        let delay = scaled(&batch.delay_s, &norm.log_delay, f64::ln);
-        let jitter = scaled(&batch.jitter_s2, &norm.log_jitter, |j| (j + JITTER_FLOOR).ln());
-        let loss = scaled(&batch.loss, &norm.loss, |x| x);
-        let targets = (0..paths).flat_map(|p| [delay[p], jitter[p], loss[p]]).collect();
-        GraphLayout { paths, links, path_features, link_features, active, hop_links, restore, targets }
+        let path_transmission_s: Vec<f64> =
+            order.iter().map(|&p| batch.path(p).iter().map(|&l| tau(l as usize)).sum()).collect();
+        let path_propagation_s: Vec<f64> = order
+            .iter()
+            .map(|&p| batch.path(p).iter().map(|&l| batch.link_propagation_s[l as usize]).sum())
+            .collect();
+        let path_features = order
+            .iter()
+            .flat_map(|&p| {
+                let first = batch.path(p)[0] as usize;
+                [scv(first) as f32, (batch.path(p).len() as f32).ln()]
+            })
+            .collect();
+
+        let hops: usize = active.iter().sum();
+        let mut hop_links = Vec::with_capacity(hops);
+        let mut hop_paths = Vec::with_capacity(hops);
+        let mut hop_share = Vec::with_capacity(hops);
+        let mut hop_weight = Vec::with_capacity(hops);
+        let mut hop_features = Vec::with_capacity(hops * HOP_FEATURES);
+        for (t, &n) in active.iter().enumerate() {
+            for (position, &p) in order[..n].iter().enumerate() {
+                let path = batch.path(p);
+                let l = path[t] as usize;
+                let share = batch.path_rate_bps[p] / offered[l];
+                let ratio = if t == 0 {
+                    0.0
+                } else {
+                    let previous = batch.link_capacity_bps[path[t - 1] as usize];
+                    (batch.link_capacity_bps[l] / previous).ln().clamp(-RATIO_INPUT_CAP, RATIO_INPUT_CAP)
+                };
+                hop_links.push(l);
+                hop_paths.push(position);
+                hop_share.push(share as f32);
+                hop_weight.push((tau(l) / path_transmission_s[position]) as f32);
+                hop_features.extend([share, ratio / 3.0, f64::from(u8::from(t == 0))].map(|x| x as f32));
+            }
+        }
+
+        let mut targets = Vec::with_capacity(paths * 3);
+        for (position, &p) in order.iter().enumerate() {
+            let reference = path_transmission_s[position];
+            let queueing_s = f64::from(batch.delay_s[p]) - path_propagation_s[position];
+            // Delivered packets spend at least about their own transmission time in the network.
+            let delay = (queueing_s / reference).max(0.5).ln();
+            let jitter = (f64::from(batch.jitter_s2[p]) / (reference * reference) + JITTER_FLOOR).ln();
+            targets.extend([delay as f32, jitter as f32, batch.loss[p]]);
+        }
+
+        GraphLayout {
+            paths,
+            links,
+            link_features,
+            path_features,
+            hop_features,
+            active,
+            hop_links,
+            hop_paths,
+            hop_share,
+            hop_weight,
+            link_wait,
+            link_variance,
+            link_drop_logit,
+            order,
+            restore,
+            path_transmission_s,
+            path_propagation_s,
+            link_load,
+            targets,
+        }
     }
+
+    /// Number of hops over all paths.
+    pub fn hops(&self) -> usize {
+        self.hop_links.len()
+    }
+
+    /// Readout dropout keys per hop (hop-major) from keys per path in batch order: each hop's key
+    /// depends only on its path's key and its place on the path.
+    pub fn hop_dropout_keys(&self, path_keys: &[u64]) -> Vec<u64> {
+        assert_eq!(path_keys.len(), self.paths, "one dropout key per path");
+        let mut keys = Vec::with_capacity(self.hops());
+        for (t, &n) in self.active.iter().enumerate() {
+            keys.extend(self.order[..n].iter().map(|&p| path_keys[p] ^ ((t as u64 + 1) << 48)));
+        }
+        keys
+    }
+}
+
+/// Rounds of the reduced-load fixed point.
+const REDUCED_LOAD_ROUNDS: usize = 8;
+
+/// The load each link receives when ports upstream drop packets: the reduced-load (Erlang
+/// fixed-point) approximation. A flow's rate at hop t is its rate times the survival of its
+/// earlier hops, each port dropping with its M/G/1/K probability at the load it receives; the
+/// rounds are damped, and converge for the loads networks see. Without drops it is the offered
+/// load.
+fn received_loads(batch: &GraphBatch, offered: &[f64], scv: &dyn Fn(usize) -> f64) -> Vec<f64> {
+    let mut received = offered.to_vec();
+    for _ in 0..REDUCED_LOAD_ROUNDS {
+        let drop: Vec<f64> = (0..offered.len())
+            .map(|l| queueing::port(received[l], batch.link_queue_packets[l], scv(l)).drop)
+            .collect();
+        if drop.iter().all(|&p| p < 1e-9) {
+            break;
+        }
+        let mut next = vec![0.0; offered.len()];
+        for p in 0..batch.n_paths() {
+            let mut rate = batch.path_rate_bps[p];
+            for &l in batch.path(p) {
+                let l = l as usize;
+                next[l] += rate / batch.link_capacity_bps[l];
+                rate *= 1.0 - drop[l];
+            }
+        }
+        for (r, n) in received.iter_mut().zip(next) {
+            *r = 0.5 * (*r + n);
+        }
+    }
+    received
+}
+
+/// log(p / (1 − p)), with p kept inside [1e-12, 1 − 1e-12].
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln()
 }
 
 /// How message passing moves rows between links and hops.
@@ -161,51 +285,72 @@ impl Indexing {
 pub struct GraphInputs<B: Backend> {
     pub paths: usize,
     pub links: usize,
-    /// `[paths, 1]` normalised traffic, in sorted path order.
-    pub path_features: Tensor<B, 2>,
-    /// `[links, 2]` normalised capacity and queue size.
+    /// `[links, LINK_FEATURES]`.
     pub link_features: Tensor<B, 2>,
+    /// `[paths, PATH_FEATURES]`, sorted order.
+    pub path_features: Tensor<B, 2>,
+    /// `[hops, HOP_FEATURES]`, hop-major.
+    pub hop_features: Tensor<B, 2>,
     /// Number of paths with at least `t + 1` hops, for each hop position `t`.
     pub active: Vec<usize>,
     /// The link of every hop, hop-major.
     pub hop_links: Tensor<B, 1, Int>,
-    /// Sorted position of each path in batch order.
-    pub restore: Tensor<B, 1, Int>,
-    /// `[paths, 3]` normalised targets in batch order; NaN where unlabelled.
+    /// The sorted path position of every hop.
+    pub hop_paths: Tensor<B, 1, Int>,
+    /// `[hops, 1]` message weights and delay weights.
+    pub hop_share: Tensor<B, 2>,
+    pub hop_weight: Tensor<B, 2>,
+    /// `[hops, 1]` the analytic estimate at every hop's link.
+    pub hop_wait: Tensor<B, 2>,
+    pub hop_variance: Tensor<B, 2>,
+    pub hop_drop_logit: Tensor<B, 2>,
+    /// `[paths, 3]` targets in sorted order, and `[paths, 3]` 1 where labelled, 0 where not
+    /// (those targets are 0).
     pub targets: Tensor<B, 2>,
+    pub labelled: Tensor<B, 2>,
     /// Which indexing operations the model uses on this device.
     pub indexing: Indexing,
-    /// One key per path (batch order) drawing its readout dropout masks ([`super::dropout`]);
+    /// One key per hop (hop-major) drawing its readout dropout masks ([`super::dropout`]);
     /// `None`, the default: no dropout, as in evaluation and prediction.
     pub dropout_keys: Option<Vec<u64>>,
 }
 
 impl<B: Backend> GraphInputs<B> {
     /// Builds the tensors of a batch.
-    pub fn new(batch: &GraphBatch, norm: &Normalization, device: &B::Device) -> Self {
-        Self::from_layout(GraphLayout::new(batch, norm), device)
+    pub fn new(batch: &GraphBatch, device: &B::Device) -> Self {
+        Self::from_layout(&GraphLayout::new(batch), device)
     }
 
     /// Moves a layout onto `device`.
-    pub fn from_layout(layout: GraphLayout, device: &B::Device) -> Self {
-        let GraphLayout { paths, links, path_features, link_features, active, hop_links, restore, targets } =
-            layout;
-        let floats =
-            |v: Vec<f32>, shape: [usize; 2]| Tensor::<B, 2>::from_data(TensorData::new(v, shape), device);
-        let ints = |v: Vec<usize>| {
+    pub fn from_layout(g: &GraphLayout, device: &B::Device) -> Self {
+        let floats = |v: &[f32], width: usize| {
+            let rows = v.len() / width;
+            Tensor::<B, 2>::from_data(TensorData::new(v.to_vec(), [rows, width]), device)
+        };
+        let ints = |v: &[usize]| {
             let n = v.len();
-            let v: Vec<i64> = v.into_iter().map(|i| i as i64).collect();
+            let v: Vec<i64> = v.iter().map(|&i| i as i64).collect();
             Tensor::<B, 1, Int>::from_data(TensorData::new(v, [n]), device)
         };
+        let per_hop = |per_link: &[f32]| -> Vec<f32> { g.hop_links.iter().map(|&l| per_link[l]).collect() };
+        let labelled: Vec<f32> = g.targets.iter().map(|t| f32::from(u8::from(t.is_finite()))).collect();
+        let targets: Vec<f32> = g.targets.iter().map(|&t| if t.is_finite() { t } else { 0.0 }).collect();
         GraphInputs {
-            paths,
-            links,
-            path_features: floats(path_features, [paths, 1]),
-            link_features: floats(link_features, [links, 2]),
-            active,
-            hop_links: ints(hop_links),
-            restore: ints(restore),
-            targets: floats(targets, [paths, 3]),
+            paths: g.paths,
+            links: g.links,
+            link_features: floats(&g.link_features, LINK_FEATURES),
+            path_features: floats(&g.path_features, PATH_FEATURES),
+            hop_features: floats(&g.hop_features, HOP_FEATURES),
+            active: g.active.clone(),
+            hop_links: ints(&g.hop_links),
+            hop_paths: ints(&g.hop_paths),
+            hop_share: floats(&g.hop_share, 1),
+            hop_weight: floats(&g.hop_weight, 1),
+            hop_wait: floats(&per_hop(&g.link_wait), 1),
+            hop_variance: floats(&per_hop(&g.link_variance), 1),
+            hop_drop_logit: floats(&per_hop(&g.link_drop_logit), 1),
+            targets: floats(&targets, 3),
+            labelled: floats(&labelled, 3),
             indexing: Indexing::preferred::<B>(device),
             dropout_keys: None,
         }

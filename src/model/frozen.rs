@@ -4,32 +4,15 @@
 //! (every edit on the canvas asks for one) and the model is small: burn's CPU backend launches one
 //! kernel per tensor operation, so a whole scenario costs hundreds of small kernels and
 //! intermediate tensors. Here the matrix products go to `gemm` and each GRU's gates, its state
-//! update and the scatter of its outputs onto links are fused into one pass per row. The results
-//! equal the burn model's to float rounding (tested in `tests/model.rs`).
+//! update and the weighted sum of its outputs onto links are fused into one pass per row. The
+//! results equal the burn model's to float rounding (tested in `tests/model.rs`).
 
 use gemm::Parallelism;
 
-use super::features::{GraphLayout, Normalization};
-use super::routenet::{LINK_FEATURES, OUTPUTS, PATH_FEATURES};
-use crate::data::{GraphBatch, Record};
-
-/// An affine layer `y = x W + b`, with `W` row-major `[inputs, outputs]` as burn stores it.
-#[derive(Debug, Clone)]
-pub struct Dense {
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-    inputs: usize,
-    outputs: usize,
-}
+use super::features::{GraphLayout, HOP_FEATURES, JITTER_FLOOR, LINK_FEATURES, PATH_FEATURES};
+use super::weights::{CORRECTION_BOUNDS, Dense, OUTPUTS, RouteNetWeights};
 
 impl Dense {
-    /// A layer from its weight (`[inputs × outputs]`, row-major) and bias (`[outputs]`).
-    pub fn new(weight: Vec<f32>, bias: Vec<f32>, inputs: usize, outputs: usize) -> Self {
-        assert_eq!(weight.len(), inputs * outputs, "weight shape");
-        assert_eq!(bias.len(), outputs, "bias shape");
-        Dense { weight, bias, inputs, outputs }
-    }
-
     /// `out[rows × outputs] = x[rows × inputs] W + b`.
     fn apply(&self, x: &[f32], rows: usize, out: &mut [f32]) {
         let (k, n) = (self.inputs, self.outputs);
@@ -69,108 +52,172 @@ impl Dense {
     }
 }
 
-/// A GRU cell's two projections: input and hidden state, each to the three gates.
-#[derive(Debug, Clone)]
-pub struct FrozenGru {
-    pub input: Dense,
-    pub hidden: Dense,
+/// What the model says about every hop (hop-major, as in [`GraphLayout`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HopOutputs {
+    /// Mean sojourn in the link's τ (≥ 1).
+    pub sojourn: Vec<f32>,
+    /// Variance of the sojourn in τ².
+    pub variance: Vec<f32>,
+    /// Drop probability.
+    pub drop: Vec<f32>,
 }
 
-impl FrozenGru {
-    fn size(&self) -> usize {
-        self.hidden.inputs
-    }
-}
-
-/// RouteNet's weights, ready for [`FrozenRouteNet::predict`].
+/// A trained RouteNet, ready for [`FrozenRouteNet::forward`].
 #[derive(Debug, Clone)]
 pub struct FrozenRouteNet {
-    pub path_gru: FrozenGru,
-    pub link_gru: FrozenGru,
-    pub readout_1: Dense,
-    pub readout_2: Dense,
-    pub head: Dense,
-    pub iterations: usize,
+    weights: RouteNetWeights,
 }
 
 impl FrozenRouteNet {
-    /// Per-flow (delay s, jitter s², loss ratio) for one sample, in its flow order.
-    pub fn predict(&self, norm: &Normalization, record: &Record) -> Vec<(f64, f64, f64)> {
-        let batch = GraphBatch::from_records([record]);
-        let outputs = self.forward(&GraphLayout::new(&batch, norm));
-        outputs.chunks_exact(OUTPUTS).map(|o| norm.denormalise([o[0], o[1], o[2]])).collect()
+    /// Wraps weights exported by [`super::RouteNet::weights`].
+    pub fn new(weights: RouteNetWeights) -> Self {
+        FrozenRouteNet { weights }
     }
 
-    /// Normalised outputs `[paths × 3]` in batch order, as `RouteNet::forward` gives them.
-    pub fn forward(&self, g: &GraphLayout) -> Vec<f32> {
+    /// Per-path outputs `[paths × 3]` in sorted order, as `RouteNet::forward` gives them.
+    pub fn path_outputs(&self, g: &GraphLayout) -> Vec<f32> {
+        let hops = self.hops(g);
+        let mut sums = vec![[0.0f64; 3]; g.paths];
+        for h in 0..g.hops() {
+            let w = f64::from(g.hop_weight[h]);
+            let sum = &mut sums[g.hop_paths[h]];
+            sum[0] += w * f64::from(hops.sojourn[h]);
+            sum[1] += w * w * f64::from(hops.variance[h]);
+            sum[2] += (1.0 - f64::from(hops.drop[h])).ln();
+        }
+        sums.iter()
+            .flat_map(|[d, j, s]| [d.ln() as f32, (j + JITTER_FLOOR).ln() as f32, (1.0 - s.exp()) as f32])
+            .collect()
+    }
+
+    /// Per-hop sojourn, variance and drop probability.
+    pub fn hops(&self, g: &GraphLayout) -> HopOutputs {
         // The gate loops vectorise as wide as the CPU allows; only the vector width differs, so
         // every variant computes the same values.
         #[cfg(target_arch = "x86_64")]
         {
             if is_x86_feature_detected!("avx512f") {
                 // SAFETY: the CPU has AVX-512F, checked just above.
-                return unsafe { self.forward_avx512(g) };
+                return unsafe { self.hops_avx512(g) };
             }
-            if is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2, checked just above.
-                return unsafe { self.forward_avx2(g) };
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                return unsafe { self.hops_avx2(g) };
             }
         }
-        self.forward_portable(g)
+        self.hops_portable(g)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    fn forward_avx512(&self, g: &GraphLayout) -> Vec<f32> {
-        self.forward_portable(g)
+    fn hops_avx512(&self, g: &GraphLayout) -> HopOutputs {
+        self.hops_portable(g)
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn forward_avx2(&self, g: &GraphLayout) -> Vec<f32> {
-        self.forward_portable(g)
+    #[target_feature(enable = "avx2,fma")]
+    fn hops_avx2(&self, g: &GraphLayout) -> HopOutputs {
+        self.hops_portable(g)
     }
 
     #[inline(always)]
-    fn forward_portable(&self, g: &GraphLayout) -> Vec<f32> {
-        let (paths, links) = (g.paths, g.links);
-        let (ps, ls) = (self.path_gru.size(), self.link_gru.size());
+    fn hops_portable(&self, g: &GraphLayout) -> HopOutputs {
+        let corrections = self.corrections_per_hop(g);
+        let mut out = HopOutputs {
+            sojourn: Vec::with_capacity(g.hops()),
+            variance: Vec::with_capacity(g.hops()),
+            drop: Vec::with_capacity(g.hops()),
+        };
+        for (h, c) in corrections.chunks_exact(OUTPUTS).enumerate() {
+            let l = g.hop_links[h];
+            out.sojourn.push(g.link_wait[l].mul_add(exp(c[0]), 1.0));
+            out.variance.push(g.link_variance[l] * exp(c[1]));
+            out.drop.push(sigmoid(g.link_drop_logit[l] + c[2]));
+        }
+        out
+    }
+
+    /// Message passing and readout: the bounded corrections `[hops × 3]`, hop-major.
+    ///
+    /// Within one iteration every path's GRU depends only on the link states and its own state,
+    /// so large graphs split their paths between threads (one per core, at most [`MAX_THREADS`]),
+    /// each with its own sums onto links, added up after; in the last iteration each thread also
+    /// runs the readout on its own hops.
+    #[inline(always)]
+    fn corrections_per_hop(&self, g: &GraphLayout) -> Vec<f32> {
+        let w = &self.weights;
+        let (paths, links, hops) = (g.paths, g.links, g.hops());
+        let (ps, ls) = (w.path_gru.size(), w.link_gru.size());
         let mut path_h = vec![0.0; paths * ps];
-        for (row, &x) in path_h.chunks_exact_mut(ps).zip(&g.path_features) {
-            row[0] = x;
+        for (row, x) in path_h.chunks_exact_mut(ps).zip(g.path_features.chunks_exact(PATH_FEATURES)) {
+            row[..PATH_FEATURES].copy_from_slice(x);
         }
         let mut link_h = vec![0.0; links * ls];
         for (row, x) in link_h.chunks_exact_mut(ls).zip(g.link_features.chunks_exact(LINK_FEATURES)) {
             row[..LINK_FEATURES].copy_from_slice(x);
         }
-        debug_assert_eq!(PATH_FEATURES, 1);
+        let mut hop_projected = vec![0.0; hops * 3 * ps];
+        w.hop_input.apply(&g.hop_features, hops, &mut hop_projected);
+        debug_assert_eq!(g.hop_features.len(), hops * HOP_FEATURES);
+        let offsets: Vec<usize> =
+            g.active.iter().scan(0, |sum, &n| Some(std::mem::replace(sum, *sum + n))).collect();
+        let ranges = split_paths(g, threads_for(hops));
 
         let mut link_projected = vec![0.0; links * 3 * ps];
-        let mut path_gates = vec![0.0; paths * 3 * ps];
-        let mut messages = vec![0.0; links * ps];
         let mut link_input = vec![0.0; links * 3 * ls];
         let mut link_gates = vec![0.0; links * 3 * ls];
-        for _ in 0..self.iterations {
+        let mut corrections = vec![0.0; hops * OUTPUTS];
+        for iteration in 0..w.iterations {
+            let last = iteration + 1 == w.iterations;
             // The input projection is linear, so it is applied once per link, not once per hop.
-            self.path_gru.input.apply(&link_h, links, &mut link_projected);
-            messages.fill(0.0);
-            let mut hops = g.hop_links.iter();
-            for &n in &g.active {
-                self.path_gru.hidden.apply(&path_h, n, &mut path_gates);
-                for (i, &link) in hops.by_ref().take(n).enumerate() {
-                    let h = &mut path_h[i * ps..(i + 1) * ps];
-                    gru_update(
-                        &link_projected[link * 3 * ps..(link + 1) * 3 * ps],
-                        &path_gates[i * 3 * ps..(i + 1) * 3 * ps],
-                        h,
-                    );
-                    for (m, &x) in messages[link * ps..(link + 1) * ps].iter_mut().zip(h.iter()) {
-                        *m += x;
+            w.path_gru.input.apply(&link_h, links, &mut link_projected);
+            let shared = Shared {
+                g,
+                offsets: &offsets,
+                link_projected: &link_projected,
+                hop_projected: &hop_projected,
+                last,
+            };
+            let mut rows = path_h.as_mut_slice();
+            let mut parts = Vec::with_capacity(ranges.len());
+            for range in &ranges {
+                let (mine, rest) = rows.split_at_mut(range.len() * ps);
+                rows = rest;
+                parts.push((range.clone(), mine));
+            }
+            let results: Vec<PathPass> = if parts.len() == 1 {
+                let (range, rows) = parts.pop().expect("one part");
+                vec![self.path_pass(&shared, range, rows)]
+            } else {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = parts
+                        .into_iter()
+                        .map(|(range, rows)| {
+                            let shared = &shared;
+                            scope.spawn(move || self.path_pass(shared, range, rows))
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().expect("a prediction thread panicked")).collect()
+                })
+            };
+            if last {
+                for pass in &results {
+                    for (&hop, c) in pass.hops.iter().zip(pass.corrections.chunks_exact(OUTPUTS)) {
+                        corrections[hop * OUTPUTS..(hop + 1) * OUTPUTS].copy_from_slice(c);
                     }
                 }
+                break;
             }
-            self.link_gru.input.apply(&messages, links, &mut link_input);
-            self.link_gru.hidden.apply(&link_h, links, &mut link_gates);
+            let mut messages = results.into_iter().map(|pass| pass.messages);
+            let mut summed = messages.next().expect("at least one part");
+            for other in messages {
+                for (s, o) in summed.iter_mut().zip(&other) {
+                    *s += o;
+                }
+            }
+            w.link_gru.input.apply(&summed, links, &mut link_input);
+            w.link_gru.hidden.apply(&link_h, links, &mut link_gates);
             for ((gi, gh), h) in link_input
                 .chunks_exact(3 * ls)
                 .zip(link_gates.chunks_exact(3 * ls))
@@ -179,21 +226,161 @@ impl FrozenRouteNet {
                 gru_update(gi, gh, h);
             }
         }
-
-        let hidden = self.readout_1.outputs;
-        let mut x1 = vec![0.0; paths * hidden];
-        self.readout_1.apply(&path_h, paths, &mut x1);
-        selu_in_place(&mut x1);
-        let mut x2 = vec![0.0; paths * hidden];
-        self.readout_2.apply(&x1, paths, &mut x2);
-        selu_in_place(&mut x2);
-        let mut sorted_out = vec![0.0; paths * OUTPUTS];
-        self.head.apply(&x2, paths, &mut sorted_out);
-        g.restore
-            .iter()
-            .flat_map(|&position| sorted_out[position * OUTPUTS..(position + 1) * OUTPUTS].iter().copied())
-            .collect()
+        corrections
     }
+
+    /// One iteration of the path GRU over the paths at sorted positions `range` (whose state rows
+    /// are `path_h`): their messages summed onto links or, in the last iteration, their hops'
+    /// corrections. Dispatches on the CPU's vector width again: a spawned thread does not inherit
+    /// the caller's target features.
+    fn path_pass(&self, s: &Shared, range: std::ops::Range<usize>, path_h: &mut [f32]) -> PathPass {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F, checked just above.
+                return unsafe { self.path_pass_avx512(s, range, path_h) };
+            }
+            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                return unsafe { self.path_pass_avx2(s, range, path_h) };
+            }
+        }
+        self.path_pass_portable(s, range, path_h)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn path_pass_avx512(&self, s: &Shared, range: std::ops::Range<usize>, path_h: &mut [f32]) -> PathPass {
+        self.path_pass_portable(s, range, path_h)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn path_pass_avx2(&self, s: &Shared, range: std::ops::Range<usize>, path_h: &mut [f32]) -> PathPass {
+        self.path_pass_portable(s, range, path_h)
+    }
+
+    #[inline(always)]
+    fn path_pass_portable(&self, s: &Shared, range: std::ops::Range<usize>, path_h: &mut [f32]) -> PathPass {
+        let w = &self.weights;
+        let ps = w.path_gru.size();
+        let g = s.g;
+        let mut gates = vec![0.0; range.len() * 3 * ps];
+        let mut gi = vec![0.0; 3 * ps];
+        let mut pass = PathPass {
+            messages: if s.last { Vec::new() } else { vec![0.0; g.links * ps] },
+            hops: Vec::new(),
+            corrections: Vec::new(),
+        };
+        let mut states = Vec::new();
+        for (t, &n) in g.active.iter().enumerate() {
+            let rows = n.min(range.end).saturating_sub(range.start);
+            if rows == 0 {
+                break;
+            }
+            w.path_gru.hidden.apply(path_h, rows, &mut gates);
+            for i in 0..rows {
+                let hop = s.offsets[t] + range.start + i;
+                let link = g.hop_links[hop];
+                let projected = &s.link_projected[link * 3 * ps..(link + 1) * 3 * ps];
+                let own = &s.hop_projected[hop * 3 * ps..(hop + 1) * 3 * ps];
+                for ((x, &a), &b) in gi.iter_mut().zip(projected).zip(own) {
+                    *x = a + b;
+                }
+                let h = &mut path_h[i * ps..(i + 1) * ps];
+                gru_update(&gi, &gates[i * 3 * ps..(i + 1) * 3 * ps], h);
+                if s.last {
+                    pass.hops.push(hop);
+                    states.extend_from_slice(h);
+                } else {
+                    let share = g.hop_share[hop];
+                    for (m, &x) in pass.messages[link * ps..(link + 1) * ps].iter_mut().zip(h.iter()) {
+                        *m = share.mul_add(x, *m);
+                    }
+                }
+            }
+        }
+        if s.last {
+            pass.corrections = self.corrections(&states);
+        }
+        pass
+    }
+
+    /// The readout: bounded corrections `[hops × 3]` from the per-hop states.
+    #[inline(always)]
+    fn corrections(&self, hop_states: &[f32]) -> Vec<f32> {
+        let w = &self.weights;
+        let hops = hop_states.len() / w.path_gru.size();
+        let hidden = w.readout_1.outputs;
+        let mut x1 = vec![0.0; hops * hidden];
+        w.readout_1.apply(hop_states, hops, &mut x1);
+        selu_in_place(&mut x1);
+        let mut x2 = vec![0.0; hops * hidden];
+        w.readout_2.apply(&x1, hops, &mut x2);
+        selu_in_place(&mut x2);
+        let mut out = vec![0.0; hops * OUTPUTS];
+        w.head.apply(&x2, hops, &mut out);
+        for row in out.chunks_exact_mut(OUTPUTS) {
+            for (x, bound) in row.iter_mut().zip(CORRECTION_BOUNDS) {
+                *x = bound * tanh(*x / bound);
+            }
+        }
+        out
+    }
+}
+
+/// What every thread of an iteration reads.
+struct Shared<'a> {
+    g: &'a GraphLayout,
+    /// Index of the first hop of each hop position.
+    offsets: &'a [usize],
+    link_projected: &'a [f32],
+    hop_projected: &'a [f32],
+    last: bool,
+}
+
+/// What one thread's pass over its paths gives.
+struct PathPass {
+    /// `[links × path_state]` sums of its per-hop outputs weighted by share (not in the last
+    /// iteration).
+    messages: Vec<f32>,
+    /// In the last iteration: the hops it ran (hop-major indices) and their corrections.
+    hops: Vec<usize>,
+    corrections: Vec<f32>,
+}
+
+/// Below this many hops one thread is faster than waking others (measured).
+const PARALLEL_HOPS: usize = 20_000;
+/// Most threads a prediction uses.
+const MAX_THREADS: usize = 4;
+
+fn threads_for(hops: usize) -> usize {
+    if hops < PARALLEL_HOPS {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
+}
+
+/// Splits the sorted path positions into `parts` contiguous ranges with about equal hop counts.
+fn split_paths(g: &GraphLayout, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let mut length = vec![0usize; g.paths];
+    for &n in &g.active {
+        for l in &mut length[..n] {
+            *l += 1;
+        }
+    }
+    let total: usize = length.iter().sum();
+    let mut ranges = Vec::with_capacity(parts);
+    let (mut start, mut seen) = (0, 0);
+    for (position, &hops) in length.iter().enumerate() {
+        seen += hops;
+        if ranges.len() + 1 < parts && seen * parts >= total * (ranges.len() + 1) {
+            ranges.push(start..position + 1);
+            start = position + 1;
+        }
+    }
+    ranges.push(start..g.paths);
+    ranges
 }
 
 /// One GRU step in place: `gi` and `gh` hold the reset, update and candidate gate inputs.

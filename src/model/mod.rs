@@ -1,16 +1,26 @@
-//! The RouteNet model, generic over the burn backend, and its checkpoints.
+//! The scale-free RouteNet model, generic over the burn backend: its features, the analytic
+//! queueing estimate it corrects, its weights, checkpoints, the frozen CPU predictor and what it
+//! knows of its own limits.
 
 pub mod checkpoint;
 pub mod dropout;
 pub mod features;
 pub mod frozen;
+pub mod generalization;
+pub mod limits;
+pub mod predict;
 pub mod pretrained;
+pub mod queueing;
 pub mod routenet;
+pub mod weights;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use features::{GraphInputs, GraphLayout, Indexing, Normalization};
+pub use features::{GraphInputs, GraphLayout, Indexing};
 pub use frozen::FrozenRouteNet;
-pub use routenet::{RouteNet, RouteNetConfig};
+pub use limits::{Extrapolation, TrainingRanges};
+pub use predict::{FlowPrediction, LinkPrediction, PredictError, Prediction, TrainedModel};
+pub use routenet::RouteNet;
+pub use weights::{RouteNetConfig, RouteNetWeights};
 
 /// The backend for loading checkpoints and running burn's forward pass outside training: burn's
 /// flex on CPU unless only a GPU backend is enabled. Training picks its devices at run time

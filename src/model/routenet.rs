@@ -1,44 +1,27 @@
-//! RouteNet: path and link states refined by message passing, then a readout per path.
+//! The scale-free RouteNet: path and link states refined by message passing over dimensionless
+//! inputs, then a readout per hop that corrects the analytic estimate of that hop's port.
 //!
-//! Each of T iterations runs a GRU along every path over the states of its links (one output per
-//! hop, the last one the new path state), sums at every link the per-hop outputs of the paths
-//! crossing it, and updates the link state with a second GRU from that sum.
+//! Each of T iterations runs a GRU along every path over the states of its links (with the hop's
+//! own features), averages at every link the per-hop outputs of the paths crossing it (weighted by
+//! their share of its traffic) and updates the link state with a second GRU from that average.
+//! After the last iteration each per-hop output goes through the readout, which gives three
+//! bounded corrections to the hop's M/G/1/K estimate ([`super::queueing`]): a factor on the
+//! waiting time, a factor on the sojourn variance and a shift of the drop logit. The path's
+//! delay, jitter and loss are then assembled from its hops (see [`RouteNet::forward`]).
 
 use burn::module::{ModuleVisitor, Param};
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
-use burn::tensor::activation::{selu, sigmoid, tanh};
-use serde::{Deserialize, Serialize};
+use burn::tensor::activation::{log_sigmoid, selu, sigmoid, tanh};
 
 use super::dropout;
-use super::features::{GraphInputs, Indexing};
-use super::frozen::{Dense, FrozenGru, FrozenRouteNet};
+use super::features::{GraphInputs, HOP_FEATURES, Indexing, JITTER_FLOOR, LINK_FEATURES, PATH_FEATURES};
+pub use super::weights::RouteNetConfig;
+use super::weights::{CORRECTION_BOUNDS, Dense, GruWeights, OUTPUTS, RouteNetWeights};
 
-/// Sizes of the model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RouteNetConfig {
-    pub path_state: usize,
-    pub link_state: usize,
-    pub iterations: usize,
-    pub readout_hidden: usize,
-    pub dropout: f64,
-}
-
-impl Default for RouteNetConfig {
-    fn default() -> Self {
-        RouteNetConfig { path_state: 32, link_state: 16, iterations: 8, readout_hidden: 256, dropout: 0.1 }
-    }
-}
-
-/// Outputs per path: delay, jitter and loss, each in normalised units.
-pub const OUTPUTS: usize = 3;
-/// Features that start a path state (normalised traffic).
-pub const PATH_FEATURES: usize = 1;
-/// Features that start a link state (normalised capacity and queue size).
-pub const LINK_FEATURES: usize = 2;
-
-/// A gated recurrent unit cell (Cho et al.), written out so padded steps can be masked.
+/// A gated recurrent unit cell (Cho et al.), written out so that steps over paths of different
+/// lengths can run on prefixes.
 #[derive(Module, Debug)]
 pub struct GruCell<B: Backend> {
     input: Linear<B>,
@@ -74,6 +57,10 @@ impl<B: Backend> GruCell<B> {
     pub fn forward(&self, x: Tensor<B, 2>, h: Tensor<B, 2>) -> Tensor<B, 2> {
         self.step(self.project(x), h)
     }
+
+    fn weights(&self) -> GruWeights {
+        GruWeights { input: dense(&self.input), hidden: dense(&self.hidden) }
+    }
 }
 
 /// The reset, update and candidate parts of a `[n, 3 × size]` gate tensor.
@@ -82,10 +69,11 @@ fn split3<B: Backend>(gates: Tensor<B, 2>) -> [Tensor<B, 2>; 3] {
     std::array::from_fn(|_| parts.next().expect("three chunks"))
 }
 
-/// The RouteNet model.
+/// The model.
 #[derive(Module, Debug)]
 pub struct RouteNet<B: Backend> {
     path_gru: GruCell<B>,
+    hop_input: Linear<B>,
     link_gru: GruCell<B>,
     readout_1: Linear<B>,
     readout_2: Linear<B>,
@@ -98,24 +86,27 @@ pub struct RouteNet<B: Backend> {
 }
 
 impl RouteNetConfig {
-    /// A freshly initialised model on `device`, its weights drawn now.
+    /// A freshly initialised model on `device`, its weights drawn now. The head starts at zero, so
+    /// an untrained model predicts exactly the analytic estimate.
     ///
     /// burn draws parameters lazily on first use, and clones taken before that draw their own
     /// values; data-parallel replicas and checkpoints clone the model, so it is materialised here.
+    /// Panics on sizes that [`RouteNetConfig::validate`] refuses.
     pub fn init<B: Backend>(&self, device: &B::Device) -> RouteNet<B> {
-        assert!(
-            self.path_state >= PATH_FEATURES && self.link_state >= LINK_FEATURES,
-            "state sizes too small"
-        );
+        if let Err(e) = self.validate() {
+            panic!("invalid model configuration: {e}");
+        }
+        let (ps, ls, hidden) = (self.path_state, self.link_state, self.readout_hidden);
         let model = RouteNet {
-            path_gru: GruCell::new(self.link_state, self.path_state, device),
-            link_gru: GruCell::new(self.path_state, self.link_state, device),
-            readout_1: LinearConfig::new(self.path_state, self.readout_hidden).init(device),
-            readout_2: LinearConfig::new(self.readout_hidden, self.readout_hidden).init(device),
-            head: LinearConfig::new(self.readout_hidden, OUTPUTS).init(device),
+            path_gru: GruCell::new(ls, ps, device),
+            hop_input: LinearConfig::new(HOP_FEATURES, 3 * ps).with_bias(false).init(device),
+            link_gru: GruCell::new(ps, ls, device),
+            readout_1: LinearConfig::new(ps, hidden).init(device),
+            readout_2: LinearConfig::new(hidden, hidden).init(device),
+            head: LinearConfig::new(hidden, OUTPUTS).with_initializer(Initializer::Zeros).init(device),
             dropout: self.dropout,
-            path_state: self.path_state,
-            link_state: self.link_state,
+            path_state: ps,
+            link_state: ls,
             iterations: self.iterations,
         };
         model.visit(&mut Materialise);
@@ -133,25 +124,45 @@ impl<B: Backend> ModuleVisitor<B> for Materialise {
 }
 
 impl<B: Backend> RouteNet<B> {
-    /// Per-path outputs `[paths, 3]` (normalised delay, jitter, loss), with dropout in the
-    /// readout when the inputs carry dropout keys.
+    /// Per-path outputs `[paths, 3]` in sorted order, in the units of the targets: log of the
+    /// queueing delay over the transmission time, log of the jitter over the squared transmission
+    /// time plus [`JITTER_FLOOR`], and the loss ratio.
+    ///
+    /// A hop's sojourn is `1 + wait × e^c₀` (in its τ), its variance `variance × e^c₁` and its
+    /// drop probability `σ(logit + c₂)`, from the analytic estimate and the bounded corrections c.
+    /// A path's delay is Σ weight × sojourn, its jitter Σ weight² × variance (independent hops)
+    /// and its loss 1 − Π (1 − drop).
     pub fn forward(&self, g: &GraphInputs<B>) -> Tensor<B, 2> {
-        self.readout(self.path_states(g), g.dropout_keys.as_deref())
+        let c = self.corrections(self.hop_states(g), g.dropout_keys.as_deref());
+        let [c_wait, c_variance, c_drop] = split_columns(c);
+        let sojourn = g.hop_wait.clone() * c_wait.exp() + 1.0;
+        let variance = g.hop_variance.clone() * c_variance.exp();
+        let log_survival = log_sigmoid(-(g.hop_drop_logit.clone() + c_drop));
+        let weight = g.hop_weight.clone();
+        let per_hop =
+            Tensor::cat(vec![weight.clone() * sojourn, weight.powf_scalar(2.0) * variance, log_survival], 1);
+        let per_path = sum_rows(g.indexing, per_hop, g.paths, &g.hop_paths);
+        let [delay, jitter, survival] = split_columns(per_path);
+        Tensor::cat(vec![delay.log(), (jitter + JITTER_FLOOR).log(), -survival.exp() + 1.0], 1)
     }
 
-    /// The readout MLP: path states `[paths, path_state]` (batch order) to outputs `[paths, 3]`,
-    /// dropping hidden units by the paths' `dropout_keys` if given.
-    pub fn readout(&self, path_states: Tensor<B, 2>, dropout_keys: Option<&[u64]>) -> Tensor<B, 2> {
-        let x = self.drop(selu(self.readout_1.forward(path_states)), dropout_keys, 0);
+    /// The bounded corrections `[hops, 3]` from the per-hop states, dropping hidden units by the
+    /// hops' `dropout_keys` if given.
+    pub fn corrections(&self, hop_states: Tensor<B, 2>, dropout_keys: Option<&[u64]>) -> Tensor<B, 2> {
+        let x = self.drop(selu(self.readout_1.forward(hop_states)), dropout_keys, 0);
         let x = self.drop(selu(self.readout_2.forward(x)), dropout_keys, 1);
-        self.head.forward(x)
+        let raw = self.head.forward(x);
+        let device = raw.device();
+        let bounds =
+            Tensor::<B, 2>::from_data(TensorData::new(CORRECTION_BOUNDS.to_vec(), [1, OUTPUTS]), &device);
+        tanh(raw / bounds.clone()) * bounds
     }
 
     fn drop(&self, x: Tensor<B, 2>, keys: Option<&[u64]>, layer: u8) -> Tensor<B, 2> {
         match keys {
             Some(keys) if self.dropout > 0.0 => {
                 let [rows, width] = x.dims();
-                assert_eq!(rows, keys.len(), "one dropout key per path");
+                assert_eq!(rows, keys.len(), "one dropout key per hop");
                 let mask = dropout::mask(keys, layer, width, self.dropout);
                 let mask = Tensor::<B, 2>::from_data(TensorData::new(mask, [rows, width]), &x.device());
                 x * mask
@@ -160,8 +171,9 @@ impl<B: Backend> RouteNet<B> {
         }
     }
 
-    /// Message passing: the final path states `[paths, path_state]`, in batch order.
-    pub fn path_states(&self, g: &GraphInputs<B>) -> Tensor<B, 2> {
+    /// Message passing: the per-hop outputs `[hops, path_state]` of the path GRU in the last
+    /// iteration, hop-major.
+    pub fn hop_states(&self, g: &GraphInputs<B>) -> Tensor<B, 2> {
         let device = g.path_features.device();
         let (paths, links) = (g.paths, g.links);
         let mut path_h = Tensor::cat(
@@ -173,11 +185,13 @@ impl<B: Backend> RouteNet<B> {
             1,
         );
         let hop_rows = HopRows::new(g, 3 * self.path_state, self.path_state);
-        for _ in 0..self.iterations {
-            // The input projection of the link state seen at every hop.
-            // Projection is linear, so it is applied per link and then gathered per hop.
-            let projected = hop_rows.gather(self.path_gru.project(link_h.clone()));
-            let mut per_hop = Vec::with_capacity(g.active.len());
+        // The hops' own features do not change between iterations: projected once.
+        let hop_projected = self.hop_input.forward(g.hop_features.clone());
+        let mut per_hop = Vec::with_capacity(g.active.len());
+        for iteration in 0..self.iterations {
+            // The link state's projection is linear, so it is applied per link and gathered per hop.
+            let projected = hop_rows.gather(self.path_gru.project(link_h.clone())) + hop_projected.clone();
+            per_hop.clear();
             let mut offset = 0;
             for &n in &g.active {
                 let gi = projected.clone().slice(s![offset..offset + n, ..]);
@@ -190,10 +204,13 @@ impl<B: Backend> RouteNet<B> {
                 per_hop.push(stepped);
                 offset += n;
             }
-            let summed = hop_rows.sum_onto_links(Tensor::cat(per_hop, 0), links);
-            link_h = self.link_gru.forward(summed, link_h);
+            if iteration + 1 < self.iterations {
+                let messages = Tensor::cat(per_hop.clone(), 0) * g.hop_share.clone();
+                let averaged = hop_rows.sum_onto_links(messages, links);
+                link_h = self.link_gru.forward(averaged, link_h);
+            }
         }
-        path_h.select(0, g.restore.clone())
+        Tensor::cat(per_hop, 0)
     }
 
     /// Sum of squared readout weights (the L2 regulariser).
@@ -204,6 +221,25 @@ impl<B: Backend> RouteNet<B> {
             .reduce(|a, b| a + b)
             .expect("three layers")
     }
+
+    /// The weights as plain arrays, for the frozen CPU predictor.
+    pub fn weights(&self) -> RouteNetWeights {
+        RouteNetWeights {
+            path_gru: self.path_gru.weights(),
+            hop_input: dense(&self.hop_input),
+            link_gru: self.link_gru.weights(),
+            readout_1: dense(&self.readout_1),
+            readout_2: dense(&self.readout_2),
+            head: dense(&self.head),
+            iterations: self.iterations,
+        }
+    }
+}
+
+/// The columns of a `[n, 3]` tensor, each `[n, 1]`.
+fn split_columns<B: Backend>(x: Tensor<B, 2>) -> [Tensor<B, 2>; 3] {
+    let mut parts = x.chunk(3, 1).into_iter();
+    std::array::from_fn(|_| parts.next().expect("three columns"))
 }
 
 /// Moves rows between links and hops (hop-major) with the batch's [`Indexing`].
@@ -232,26 +268,31 @@ impl<B: Backend> HopRows<B> {
 
     /// `[hops, w]` to `[links, w]`: every link's sum of the rows of the hops over it.
     fn sum_onto_links(&self, per_hop: Tensor<B, 2>, links: usize) -> Tensor<B, 2> {
-        let [_, width] = per_hop.dims();
-        let zeros = Tensor::zeros([links, width], &per_hop.device());
         match &self.expanded {
-            None => zeros.select_assign(0, self.hop_links.clone(), per_hop, IndexingUpdateOp::Add),
-            Some((_, index)) => zeros.scatter(0, index.clone(), per_hop, IndexingUpdateOp::Add),
+            None => sum_rows(Indexing::Rows, per_hop, links, &self.hop_links),
+            Some((_, index)) => {
+                let [_, width] = per_hop.dims();
+                let zeros = Tensor::zeros([links, width], &per_hop.device());
+                zeros.scatter(0, index.clone(), per_hop, IndexingUpdateOp::Add)
+            }
         }
     }
 }
 
-impl<B: Backend> RouteNet<B> {
-    /// The weights copied into a [`FrozenRouteNet`], for fast prediction on the CPU.
-    pub fn freeze(&self) -> FrozenRouteNet {
-        let gru = |cell: &GruCell<B>| FrozenGru { input: dense(&cell.input), hidden: dense(&cell.hidden) };
-        FrozenRouteNet {
-            path_gru: gru(&self.path_gru),
-            link_gru: gru(&self.link_gru),
-            readout_1: dense(&self.readout_1),
-            readout_2: dense(&self.readout_2),
-            head: dense(&self.head),
-            iterations: self.iterations,
+/// `[hops, w]` to `[rows, w]`: every row's sum of the hops whose `index` is that row.
+fn sum_rows<B: Backend>(
+    indexing: Indexing,
+    per_hop: Tensor<B, 2>,
+    rows: usize,
+    index: &Tensor<B, 1, Int>,
+) -> Tensor<B, 2> {
+    let [_, width] = per_hop.dims();
+    let zeros = Tensor::zeros([rows, width], &per_hop.device());
+    match indexing {
+        Indexing::Rows => zeros.select_assign(0, index.clone(), per_hop, IndexingUpdateOp::Add),
+        Indexing::Elements => {
+            let expanded = index.clone().unsqueeze_dim::<2>(1).repeat_dim(1, width);
+            zeros.scatter(0, expanded, per_hop, IndexingUpdateOp::Add)
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::builtin;
-use super::gml::{self, GmlError, Imported};
+use super::gml::{self, GmlError, ImportOptions, Imported};
 use super::scenario::{Scenario, ScenarioError};
 use crate::fsutil::write_atomic;
 
@@ -42,7 +42,7 @@ fn file_stem(path: &Path) -> String {
 }
 
 /// Loads a scenario from a scenario JSON, a GML topology (shortest paths, no traffic) or a built-in name.
-pub fn load_scenario(spec: &str) -> Result<Scenario, FileError> {
+pub fn load_scenario(spec: &str, options: &ImportOptions) -> Result<Scenario, FileError> {
     if let Some(imp) = builtin::load(spec) {
         return Ok(scenario_of(imp, spec));
     }
@@ -51,27 +51,27 @@ pub fn load_scenario(spec: &str) -> Result<Scenario, FileError> {
         Kind::Json => Scenario::from_json(&read(path)?)
             .map_err(|error| FileError::Scenario { path: path.to_owned(), error }),
         Kind::Gml => {
-            let imp =
-                gml::import(&read(path)?).map_err(|error| FileError::Gml { path: path.to_owned(), error })?;
+            let imp = gml::import_with(&read(path)?, *options)
+                .map_err(|error| FileError::Gml { path: path.to_owned(), error })?;
             Ok(scenario_of(imp, &file_stem(path)))
         }
     }
 }
 
 /// Loads a topology (as a scenario without traffic, so names and notes come along) and its import notes.
-pub fn load_topology(spec: &str) -> Result<(Scenario, Vec<String>), FileError> {
+pub fn load_topology(spec: &str, options: &ImportOptions) -> Result<(Scenario, Vec<String>), FileError> {
     if let Some(imp) = builtin::load(spec) {
         return Ok((scenario_of(imp, spec), Vec::new()));
     }
     let path = Path::new(spec);
     match kind(path)? {
         Kind::Gml => {
-            let imp =
-                gml::import(&read(path)?).map_err(|error| FileError::Gml { path: path.to_owned(), error })?;
+            let imp = gml::import_with(&read(path)?, *options)
+                .map_err(|error| FileError::Gml { path: path.to_owned(), error })?;
             let notes = imp.notes.clone();
             Ok((scenario_of(imp, &file_stem(path)), notes))
         }
-        Kind::Json => Ok((load_scenario(spec)?, Vec::new())),
+        Kind::Json => Ok((load_scenario(spec, options)?, Vec::new())),
     }
 }
 

@@ -2,7 +2,9 @@
 
 pub mod builtin;
 pub mod files;
+pub mod geo;
 pub mod gml;
+pub mod random;
 pub mod routing;
 pub mod scenario;
 pub mod topology;

@@ -65,14 +65,20 @@ pub fn validate_path(
     if path.len() < 2 || path[0] != src || path[path.len() - 1] != dst || src == dst {
         return Err(RouteError::WrongEndpoints { src, dst, path: owned() });
     }
-    let mut seen = HashSet::new();
-    for &node in path {
-        if topology.node(node).is_none() {
-            return Err(RouteError::UnknownNode { node, path: owned() });
-        }
-        if !seen.insert(node) {
-            return Err(RouteError::Loop { node, path: owned() });
-        }
+    if let Some(&node) = path.iter().find(|&&n| topology.node(n).is_none()) {
+        return Err(RouteError::UnknownNode { node, path: owned() });
+    }
+    // Most paths are short, and a scan beats hashing them (prediction validates thousands per
+    // edit); long ones are sorted.
+    let repeated = if path.len() <= 64 {
+        path.iter().enumerate().find(|&(i, n)| path[..i].contains(n)).map(|(_, &n)| n)
+    } else {
+        let mut sorted = path.to_vec();
+        sorted.sort_unstable();
+        sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+    };
+    if let Some(node) = repeated {
+        return Err(RouteError::Loop { node, path: owned() });
     }
     for hop in path.windows(2) {
         if !topology.are_linked(hop[0], hop[1]) {

@@ -42,6 +42,25 @@ impl PacketSizes {
         }
     }
 
+    /// Squared coefficient of variation of the size (variance / mean²): 1 exponential, 0.49
+    /// bimodal, 0 fixed. With the mean, it is all the model knows of the distribution.
+    pub fn scv(&self) -> f64 {
+        match self {
+            PacketSizes::Exponential { .. } => 1.0,
+            PacketSizes::Bimodal { .. } => 0.49,
+            PacketSizes::Fixed { .. } => 0.0,
+        }
+    }
+
+    /// The same distribution with another mean.
+    pub fn with_mean(&self, mean_bits: f64) -> Self {
+        match self {
+            PacketSizes::Exponential { .. } => PacketSizes::Exponential { mean_bits },
+            PacketSizes::Bimodal { .. } => PacketSizes::Bimodal { mean_bits },
+            PacketSizes::Fixed { .. } => PacketSizes::Fixed { mean_bits },
+        }
+    }
+
     /// Draws one packet size in bits.
     pub fn sample(&self, rng: &mut impl Rng) -> f64 {
         match *self {

@@ -6,5 +6,5 @@ mod results;
 mod timers;
 
 pub use engine::{SimConfig, SimError, simulate};
-pub use generator::{GeneratorConfig, Sample, SampleGenerator};
+pub use generator::{DiverseConfig, GeneratorConfig, Networks, Sample, SampleGenerator};
 pub use results::{FlowResult, LinkResult, SimResult};

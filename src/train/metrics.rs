@@ -1,4 +1,5 @@
-//! Evaluation metrics: MSE on the normalised delay target, Pearson ρ and MAPE on delay in seconds.
+//! Evaluation metrics: MSE on the model's delay target (the log of queueing delay over
+//! transmission time), Pearson ρ and MAPE on delay in seconds.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// Metrics over a set of paths.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
-    /// Mean squared error of the normalised (standardised log) delay.
+    /// Mean squared error of the log delay ratio, the target the model is trained on: about the
+    /// mean squared relative error of the queueing delay.
     pub mse: f64,
     /// Pearson correlation between predicted and simulated delay.
     pub pearson: f64,
@@ -40,7 +42,7 @@ pub struct MetricsAccumulator {
 }
 
 impl MetricsAccumulator {
-    /// Adds one path: normalised prediction and target, predicted and true delay (s).
+    /// Adds one path: predicted and target log delay ratio, predicted and true delay (s).
     pub fn add(&mut self, pred_norm: f64, target_norm: f64, pred: f64, truth: f64) {
         self.n += 1.0;
         self.sq_err += (pred_norm - target_norm).powi(2);

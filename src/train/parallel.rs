@@ -8,7 +8,7 @@ use burn::tensor::backend::AutodiffBackend;
 
 use super::trainer::{TrainError, training_loss};
 use crate::data::GraphBatch;
-use crate::model::{GraphInputs, Normalization, RouteNet, dropout};
+use crate::model::{GraphInputs, GraphLayout, RouteNet, dropout};
 
 /// The devices a step runs on; the first is the main device that holds the model and optimizer.
 #[derive(Debug, Clone)]
@@ -45,7 +45,6 @@ impl<B: AutodiffBackend> DataParallel<B> {
         &self,
         model: &RouteNet<B>,
         batch: &GraphBatch,
-        norm: &Normalization,
         options: StepOptions,
     ) -> Result<StepGradients, TrainError> {
         let StepOptions { l2, clip, dropout_key } = options;
@@ -70,9 +69,10 @@ impl<B: AutodiffBackend> DataParallel<B> {
                     let replica = model.clone().fork(&device);
                     let share = shard.n_paths() as f64 / total_paths;
                     scope.spawn(move || {
+                        let layout = GraphLayout::new(shard);
                         let inputs = GraphInputs::<B> {
-                            dropout_keys: keys.clone(),
-                            ..GraphInputs::new(shard, norm, &device)
+                            dropout_keys: keys.as_ref().map(|k| layout.hop_dropout_keys(k)),
+                            ..GraphInputs::from_layout(&layout, &device)
                         };
                         let loss = training_loss(&replica, &inputs, l2).mul_scalar(share);
                         let value: f64 = loss.clone().into_scalar().elem();

@@ -23,9 +23,9 @@ use super::metrics::{EvalMetrics, Metrics, MetricsAccumulator};
 use super::parallel::{DataParallel, StepOptions, inner_device};
 use crate::data::loader::split_shards;
 use crate::data::shard::ShardError;
-use crate::data::{Dataset, DatasetError, GraphBatch, Loader, LoaderConfig, Split};
+use crate::data::{Dataset, DatasetError, Loader, LoaderConfig, Split};
 use crate::model::checkpoint::{self, AVERAGE_FILE, CheckpointError, MODEL_FILE, OPTIMIZER_FILE};
-use crate::model::{Checkpoint, GraphInputs, Normalization, RouteNet, RouteNetConfig, dropout};
+use crate::model::{Checkpoint, GraphInputs, GraphLayout, RouteNet, RouteNetConfig, TrainingRanges, dropout};
 
 /// Everything a training run needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,9 +209,6 @@ pub fn learning_rate(config: &TrainConfig, step: u64) -> f64 {
     base * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos()))
 }
 
-/// Statistics are fitted on at most this many training samples.
-const NORMALIZATION_SAMPLES: usize = 512;
-
 /// Runs training to `config.steps` with one replica per autodiff [`Dispatch`] device (the first
 /// is the main device), reporting over `events`.
 pub fn train(
@@ -239,7 +236,7 @@ pub fn train(
     Dispatch::seed(device, config.seed);
 
     let resumed = if config.resume { resume_state(config, device, &inner)? } else { None };
-    let TrainState { mut model, mut optimizer, norm, mut step, mut average } = match resumed {
+    let TrainState { mut model, mut optimizer, ranges, mut step, mut average } = match resumed {
         Some(state) => state,
         None => {
             let model = config.model.init::<Dispatch>(device);
@@ -247,7 +244,7 @@ pub fn train(
                 average: config.average_decay.map(|decay| WeightAverage::new(&model, decay)),
                 model,
                 optimizer: Optim::new(config.optimizer),
-                norm: fit_normalization(&train_shards, config.seed)?,
+                ranges: training_ranges(&train_shards)?,
                 step: 0,
             }
         }
@@ -290,7 +287,7 @@ pub fn train(
                 clip: config.clip_norm,
                 dropout_key: Some(dropout::step_key(config.seed, step)),
             };
-            let grads = parallel.gradients(&model, &batch, &norm, options)?;
+            let grads = parallel.gradients(&model, &batch, options)?;
             let loss_value = grads.loss;
             model = optimizer.step(learning_rate(config, step), model, grads.grads);
             if let Some(average) = &mut average {
@@ -309,8 +306,12 @@ pub fn train(
             });
             if step % config.eval_every == 0 {
                 let pause = Instant::now();
-                let state =
-                    Snapshot { model: &model, optimizer: &optimizer, average: average.as_ref(), norm: &norm };
+                let state = Snapshot {
+                    model: &model,
+                    optimizer: &optimizer,
+                    average: average.as_ref(),
+                    ranges: &ranges,
+                };
                 checkpoint_and_eval(config, &inner, state, step, &eval_shards, events)?;
                 paused_s += pause.elapsed().as_secs_f64();
             }
@@ -321,22 +322,27 @@ pub fn train(
         epoch += 1;
     }
     if step % config.eval_every != 0 {
-        let state = Snapshot { model: &model, optimizer: &optimizer, average: average.as_ref(), norm: &norm };
+        let state =
+            Snapshot { model: &model, optimizer: &optimizer, average: average.as_ref(), ranges: &ranges };
         checkpoint_and_eval(config, &inner, state, step, &eval_shards, events)?;
     }
     let _ = events.send(TrainEvent::Finished { step, stopped });
     Ok(())
 }
 
-/// Weighted MSE over the three normalised targets (delay counts most) plus L2 on the readout.
+/// Weights of the three targets in the loss: log delay ratio, log jitter ratio, loss ratio.
+const TARGET_WEIGHTS: [f32; 3] = [1.0, 0.05, 1.0];
+
+/// Weighted MSE over the labelled targets (the log delay ratio counts most; a squared error in
+/// it is about a squared relative error of the delay) plus L2 on the readout.
 pub fn training_loss<B: AutodiffBackend>(
     model: &RouteNet<B>,
     inputs: &GraphInputs<B>,
     l2: f64,
 ) -> Tensor<B, 1> {
     let device = inputs.targets.device();
-    let weights = Tensor::<B, 2>::from_data(TensorData::new(vec![1.0f32, 0.1, 0.1], [1, 3]), &device);
-    let err = model.forward(inputs) - inputs.targets.clone();
+    let weights = Tensor::<B, 2>::from_data(TensorData::new(TARGET_WEIGHTS.to_vec(), [1, 3]), &device);
+    let err = (model.forward(inputs) - inputs.targets.clone()) * inputs.labelled.clone();
     let mse = (err.powf_scalar(2.0) * weights).sum_dim(1).mean();
     mse + model.readout_l2() * l2
 }
@@ -381,7 +387,7 @@ impl<B: AutodiffBackend> Optim<B> {
 struct TrainState<B: AutodiffBackend> {
     model: RouteNet<B>,
     optimizer: Optim<B>,
-    norm: Normalization,
+    ranges: TrainingRanges,
     step: u64,
     average: Option<WeightAverage<B>>,
 }
@@ -391,7 +397,7 @@ struct Snapshot<'a, B: AutodiffBackend> {
     model: &'a RouteNet<B>,
     optimizer: &'a Optim<B>,
     average: Option<&'a WeightAverage<B>>,
-    norm: &'a Normalization,
+    ranges: &'a TrainingRanges,
 }
 
 /// The run's newest checkpoint: the model on the autodiff `device`, the optimizer state on its
@@ -432,22 +438,17 @@ fn resume_state(
         }
     });
     let average = average.transpose()?;
-    Ok(Some(TrainState { model, optimizer, norm: meta.normalization, step: meta.step, average }))
+    Ok(Some(TrainState { model, optimizer, ranges: meta.ranges, step: meta.step, average }))
 }
 
-fn fit_normalization(train_shards: &[PathBuf], seed: u64) -> Result<Normalization, TrainError> {
-    let config = LoaderConfig { batch_samples: 32, seed, shuffle: true, ..LoaderConfig::default() };
-    let mut batches = Vec::new();
-    let mut count = 0;
-    for batch in Loader::new(train_shards.to_vec(), &config, u64::MAX) {
-        let batch = batch?;
-        count += batch.samples;
-        batches.push(batch);
-        if count >= NORMALIZATION_SAMPLES {
-            break;
-        }
+/// The range of every input over all the training samples.
+fn training_ranges(train_shards: &[PathBuf]) -> Result<TrainingRanges, TrainError> {
+    let config = LoaderConfig { batch_samples: 64, shuffle: false, ..LoaderConfig::default() };
+    let mut ranges = TrainingRanges::default();
+    for batch in Loader::new(train_shards.to_vec(), &config, 0) {
+        ranges.observe(&batch?);
     }
-    Ok(Normalization::fit(&batches))
+    Ok(ranges)
 }
 
 /// The shards evaluated at each checkpoint.
@@ -466,12 +467,12 @@ fn checkpoint_and_eval<B: AutodiffBackend>(
     shards: &EvalShards,
     events: &Sender<TrainEvent>,
 ) -> Result<(), TrainError> {
-    let Snapshot { model, optimizer, average, norm } = state;
+    let Snapshot { model, optimizer, average, ranges } = state;
     let meta = Checkpoint {
         format: checkpoint::FORMAT.to_owned(),
         step,
         config: config.model,
-        normalization: *norm,
+        ranges: ranges.clone(),
         optimizer: serde_json::json!({"name": config.optimizer, "learning_rate": config.learning_rate}),
         training: serde_json::to_value(config).expect("config serialises"),
         files: Default::default(),
@@ -488,8 +489,8 @@ fn checkpoint_and_eval<B: AutodiffBackend>(
     let _ = events.send(TrainEvent::Checkpoint { step, dir });
     if !shards.validation.is_empty() {
         let valid = average.map_or_else(|| model.valid(), |a| a.model().clone());
-        let metrics = evaluate(&valid, norm, &shards.validation, config.batch_samples, inner)?;
-        let train = evaluate(&valid, norm, &shards.train_probe, config.batch_samples, inner)?.overall;
+        let metrics = evaluate(&valid, &shards.validation, config.batch_samples, inner)?;
+        let train = evaluate(&valid, &shards.train_probe, config.batch_samples, inner)?.overall;
         let _ = events.send(TrainEvent::Eval { step, metrics, train });
     }
     Ok(())
@@ -498,7 +499,6 @@ fn checkpoint_and_eval<B: AutodiffBackend>(
 /// Evaluates a model (no autodiff) on shards.
 pub fn evaluate<B: Backend>(
     model: &RouteNet<B>,
-    norm: &Normalization,
     shards: &[PathBuf],
     batch_samples: usize,
     device: &B::Device,
@@ -510,15 +510,20 @@ pub fn evaluate<B: Backend>(
     let mut per_topology = std::collections::BTreeMap::<String, MetricsAccumulator>::new();
     for batch in Loader::new(shards.to_vec(), &config, 0) {
         let batch = batch?;
-        let outputs = run(model, norm, &batch, device);
-        for p in 0..batch.n_paths() {
-            let out = [outputs[3 * p], outputs[3 * p + 1], outputs[3 * p + 2]];
-            let (pred, _, _) = norm.denormalise(out);
-            let truth = batch.delay_s[p] as f64;
-            let target_norm = norm.log_delay.apply(truth.ln());
+        let layout = GraphLayout::new(&batch);
+        let outputs = run(model, &layout, device);
+        for (position, &p) in layout.order.iter().enumerate() {
+            let (pred_log, target_log) =
+                (f64::from(outputs[3 * position]), f64::from(layout.targets[3 * position]));
+            let pred =
+                layout.path_transmission_s[position] * pred_log.exp() + layout.path_propagation_s[position];
+            let truth = f64::from(batch.delay_s[p]);
+            if !(truth.is_finite() && target_log.is_finite()) {
+                continue;
+            }
             let topology = &batch.topologies[batch.path_sample[p] as usize];
-            overall.add(out[0] as f64, target_norm, pred, truth);
-            per_topology.entry(topology.clone()).or_default().add(out[0] as f64, target_norm, pred, truth);
+            overall.add(pred_log, target_log, pred, truth);
+            per_topology.entry(topology.clone()).or_default().add(pred_log, target_log, pred, truth);
         }
     }
     Ok(EvalMetrics {
@@ -528,13 +533,8 @@ pub fn evaluate<B: Backend>(
     })
 }
 
-/// Raw normalised outputs `[paths × 3]` of a model on a batch.
-fn run<B: Backend>(
-    model: &RouteNet<B>,
-    norm: &Normalization,
-    batch: &GraphBatch,
-    device: &B::Device,
-) -> Vec<f32> {
-    let inputs = GraphInputs::<B>::new(batch, norm, device);
+/// A model's outputs `[paths × 3]` (sorted order) on a laid-out batch.
+fn run<B: Backend>(model: &RouteNet<B>, layout: &GraphLayout, device: &B::Device) -> Vec<f32> {
+    let inputs = GraphInputs::<B>::from_layout(layout, device);
     model.forward(&inputs).into_data().convert::<f32>().into_vec().expect("f32 outputs")
 }

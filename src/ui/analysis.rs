@@ -13,6 +13,8 @@ pub struct HeatmapCells {
     pub nodes: Vec<NodeId>,
     /// Row-major values in ms; NaN where a pair has no prediction.
     pub values: Vec<f64>,
+    /// Row-major: whether the pair's prediction is an extrapolation.
+    pub extrapolated: Vec<bool>,
     pub diff: bool,
 }
 
@@ -23,9 +25,12 @@ impl HeatmapCells {
         let baseline = if diff { Some(app.baseline.as_ref()?) } else { None };
         let nodes: Vec<NodeId> = app.doc.design().topology.node_ids().collect();
         let mut values = Vec::with_capacity(nodes.len() * nodes.len());
+        let mut extrapolated = Vec::with_capacity(nodes.len() * nodes.len());
         for &src in &nodes {
             for &dst in &nodes {
-                let now = prediction.flows.get(&(src, dst)).map(|f| f.delay_s * 1e3);
+                let flow = prediction.flows.get(&(src, dst));
+                extrapolated.push(flow.is_some_and(|f| !f.extrapolated.is_empty()));
+                let now = flow.map(|f| f.delay_s * 1e3);
                 let value = match (now, baseline) {
                     (Some(now), None) => now,
                     (Some(now), Some(base)) => {
@@ -36,7 +41,7 @@ impl HeatmapCells {
                 values.push(value);
             }
         }
-        Some(HeatmapCells { nodes, values, diff })
+        Some(HeatmapCells { nodes, values, extrapolated, diff })
     }
 
     fn range(&self) -> (f64, f64) {
@@ -53,7 +58,7 @@ impl HeatmapCells {
 /// Draws the analysis panel.
 pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
     egui::ScrollArea::vertical().show(ui, |ui| {
-        summary(ui, app);
+        summary(ui, app, commands);
         ui.horizontal(|ui| {
             ui.heading("Per-path delay");
             ui.selectable_value(&mut app.view.diff, false, "predicted");
@@ -81,7 +86,10 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
     });
 }
 
-fn summary(ui: &mut egui::Ui, app: &PathcastApp) {
+/// The colour of warnings: overloaded links and extrapolated predictions.
+pub const WARNING: Color32 = Color32::from_rgb(255, 150, 40);
+
+fn summary(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let Some(p) = app.prediction.as_ref() else {
         ui.label("Waiting for the first predictions…");
         return;
@@ -96,6 +104,35 @@ fn summary(ui: &mut egui::Ui, app: &PathcastApp) {
         mean * 1e3,
         worst * 1e3
     ));
+    let overloaded = p.overloaded();
+    if let Some(&(from, to)) = overloaded.first() {
+        let load = p.links.get(&(from, to)).map_or(0.0, |l| l.load);
+        ui.colored_label(
+            WARNING,
+            format!(
+                "{} link(s) overloaded, e.g. {from} -> {to} offered {:.0} % of its capacity: they drop the excess",
+                overloaded.len(),
+                load * 100.0
+            ),
+        );
+    }
+    let extrapolated = p.extrapolated();
+    if extrapolated > 0 {
+        let reason = p.flows.values().find_map(|f| f.extrapolated.first()).expect("counted");
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(
+                WARNING,
+                format!(
+                    "{extrapolated} of {} predictions are extrapolations (marked on the heatmap), e.g. {reason}.",
+                    p.flows.len()
+                ),
+            );
+            let idle = app.verifying.is_none() && app.predictions_current();
+            if ui.add_enabled(idle, egui::Button::new("Verify with the simulator")).clicked() {
+                commands.push(Command::Verify);
+            }
+        });
+    }
 }
 
 fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
@@ -122,6 +159,11 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     };
     let nodes = cells.nodes.clone();
     let label = |v: usize| nodes.get(v).map_or(String::new(), |id| id.to_string());
+    // Extrapolated cells get a ring, at the same tile centres as the heatmap.
+    let marks: Vec<[f64; 2]> = (0..n * n)
+        .filter(|&i| cells.extrapolated[i])
+        .map(|i| [(i % n) as f64, (n - 1 - i / n) as f64])
+        .collect();
     let response = Plot::new("heatmap")
         .height(300.0)
         .data_aspect(1.0)
@@ -159,6 +201,15 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
                     .show_labels(false)
                     .name("delay"),
             );
+            if !marks.is_empty() {
+                plot.points(
+                    Points::new("extrapolated", PlotPoints::from(marks))
+                        .shape(egui_plot::MarkerShape::Circle)
+                        .filled(false)
+                        .radius(3.0)
+                        .color(WARNING),
+                );
+            }
             plot.pointer_coordinate()
         });
     let unit = if diff { "ms change" } else { "ms" };
@@ -171,11 +222,16 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let (col, row) = (x as usize, n - 1 - y as usize);
     let (src, dst) = (cells.nodes[row], cells.nodes[col]);
     let value = cells.values[row * n + col];
+    let reasons =
+        app.prediction.as_ref().and_then(|p| p.flows.get(&(src, dst))).map(|f| f.extrapolated.clone());
     response.response.clone().on_hover_ui_at_pointer(|ui| {
         if value.is_nan() {
             ui.label(format!("{src} -> {dst}: no flow"));
         } else {
             ui.label(format!("{src} -> {dst}: {value:.2} {unit}"));
+        }
+        for reason in reasons.iter().flatten() {
+            ui.colored_label(WARNING, format!("extrapolated: {reason}"));
         }
     });
     if response.response.clicked() && src != dst {

@@ -298,10 +298,23 @@ fn paint(
         let selected = app.view.link.is_some_and(|(x, y)| (x, y) == (a, b) || (y, x) == (a, b));
         let width = if selected || hovered_link == Some((a, b)) { 5.0 } else { 3.0 };
         for (from, to, offset) in [(a, b, normal), (b, a, -normal)] {
-            let colour =
-                app.figures.value(colouring, from, to).map_or(Color32::GRAY, |v| colour::sequential(v / top));
+            let colour = if app.figures.overloaded(from, to) {
+                OVERLOADED
+            } else {
+                app.figures.value(colouring, from, to).map_or(Color32::GRAY, |v| colour::sequential(v / top))
+            };
             let (p, q) = if from == a { (pa, pb) } else { (pb, pa) };
             painter.line_segment([p + offset, q + offset], Stroke::new(width, colour));
+            if app.figures.extrapolated.contains_key(&(from, to)) {
+                // A warning-coloured dotted line beside the link: some prediction over it is an
+                // extrapolation.
+                painter.extend(Shape::dotted_line(
+                    &[p + offset * 2.2, q + offset * 2.2],
+                    crate::ui::analysis::WARNING,
+                    5.0,
+                    1.3,
+                ));
+            }
         }
         if selected {
             painter.line_segment([pa, pb], Stroke::new(1.0, Color32::WHITE));
@@ -344,6 +357,9 @@ fn paint(
     }
 }
 
+/// Links offered more than their capacity, whatever the colouring.
+const OVERLOADED: Color32 = Color32::from_rgb(170, 0, 200);
+
 fn legend(painter: &egui::Painter, app: &PathcastApp, rect: Rect) {
     let colouring = app.view.colouring;
     let (title, top) = match colouring {
@@ -368,7 +384,10 @@ fn legend(painter: &egui::Painter, app: &PathcastApp, rect: Rect) {
     };
     painter.text(bar.left_top() - vec2(0.0, 2.0), egui::Align2::LEFT_BOTTOM, title, font.clone(), text);
     painter.text(bar.left_bottom() + vec2(0.0, 2.0), egui::Align2::LEFT_TOP, fmt(0.0), font.clone(), text);
-    painter.text(bar.right_bottom() + vec2(0.0, 2.0), egui::Align2::RIGHT_TOP, fmt(top), font, text);
+    painter.text(bar.right_bottom() + vec2(0.0, 2.0), egui::Align2::RIGHT_TOP, fmt(top), font.clone(), text);
+    let swatch = Rect::from_min_size(bar.right_top() + vec2(14.0, 0.0), vec2(18.0, 10.0));
+    painter.rect_filled(swatch, 0.0, OVERLOADED);
+    painter.text(swatch.right_center() + vec2(4.0, 0.0), egui::Align2::LEFT_CENTER, "overloaded", font, text);
 }
 
 fn tooltip(
@@ -406,6 +425,12 @@ fn tooltip(
                 util.map_or("–".into(), |u| format!("{:.1} %", u * 100.0)),
                 delay.map_or("–".into(), |d| format!("{:.2} ms", d * 1e3)),
             ));
+            if app.figures.overloaded(from, to) {
+                ui.colored_label(OVERLOADED, format!("{from} -> {to} is overloaded: it drops the excess"));
+            }
+            if let Some(reason) = app.figures.extrapolated.get(&(from, to)) {
+                ui.colored_label(crate::ui::analysis::WARNING, format!("extrapolated: {reason}"));
+            }
         }
     })
 }

@@ -9,7 +9,7 @@ use crate::ui::predictor::Prediction;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkColouring {
     Utilisation,
-    /// Traffic-weighted mean per-hop predicted delay of the paths crossing the link.
+    /// Predicted mean time a packet spends at the link's port (waiting and transmission).
     DelayContribution,
 }
 
@@ -18,10 +18,13 @@ pub enum LinkColouring {
 pub struct LinkFigures {
     pub utilisation: HashMap<(NodeId, NodeId), f64>,
     pub delay_contribution_s: HashMap<(NodeId, NodeId), f64>,
+    /// Links that take some flow outside the model's training ranges, with the first reason.
+    pub extrapolated: HashMap<(NodeId, NodeId), String>,
 }
 
 impl LinkFigures {
-    /// Utilisation from the offered load; delay contribution from `prediction` when given.
+    /// Utilisation from the offered load; the port delay of the links that carry traffic from
+    /// `prediction` when given.
     pub fn new(scenario: &Scenario, prediction: Option<&Prediction>) -> Self {
         let mut figures = LinkFigures::default();
         if let Ok(utilisation) = scenario.link_utilisation() {
@@ -30,23 +33,23 @@ impl LinkFigures {
             }
         }
         let Some(prediction) = prediction else { return figures };
-        let mut sums: HashMap<(NodeId, NodeId), (f64, f64)> = HashMap::new();
-        for (src, dst, rate) in scenario.traffic.iter() {
-            let (Some(path), Some(flow)) =
-                (scenario.routing.path(src, dst), prediction.flows.get(&(src, dst)))
-            else {
-                continue;
-            };
-            let per_hop = flow.delay_s / (path.len() - 1) as f64;
-            for hop in path.windows(2) {
-                let entry = sums.entry((hop[0], hop[1])).or_default();
-                entry.0 += rate * per_hop;
-                entry.1 += rate;
-            }
-        }
-        figures.delay_contribution_s =
-            sums.into_iter().filter(|(_, (_, w))| *w > 0.0).map(|(k, (s, w))| (k, s / w)).collect();
+        figures.delay_contribution_s = prediction
+            .links
+            .iter()
+            .filter(|(_, l)| l.load > 0.0)
+            .map(|(&key, l)| (key, l.sojourn_s))
+            .collect();
+        figures.extrapolated = prediction
+            .extrapolated_links()
+            .into_iter()
+            .map(|(key, reason)| (key, reason.to_string()))
+            .collect();
         figures
+    }
+
+    /// Whether a directed link is offered at least its capacity.
+    pub fn overloaded(&self, from: NodeId, to: NodeId) -> bool {
+        self.utilisation.get(&(from, to)).is_some_and(|&u| u >= 1.0)
     }
 
     /// The figure a colouring shows for a directed link, if it has one.
@@ -73,8 +76,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::model::LinkPrediction;
     use crate::net::{LinkParams, Node, Topology};
-    use crate::ui::predictor::FlowPrediction;
 
     #[test]
     fn figures_on_a_line_match_hand_computation() {
@@ -88,21 +91,30 @@ mod tests {
         let mut scenario = Scenario::new("line", topology);
         scenario.traffic.set(0, 2, 2_000.0).unwrap();
         scenario.traffic.set(1, 2, 6_000.0).unwrap();
-        let flow = |delay_s| FlowPrediction { delay_s, jitter_s2: 0.0, loss: 0.0 };
+        let link = |from, to, load, sojourn_s| LinkPrediction {
+            from,
+            to,
+            load,
+            overloaded: false,
+            sojourn_s,
+            drop: 0.0,
+        };
         let prediction = Prediction {
             revision: 1,
-            flows: BTreeMap::from([((0, 2), flow(0.4)), ((1, 2), flow(0.3))]),
+            flows: BTreeMap::new(),
+            links: BTreeMap::from([
+                ((0, 1), link(0, 1, 0.2, 0.125)),
+                ((1, 2), link(1, 2, 0.8, 0.5)),
+                ((2, 1), link(2, 1, 0.0, 0.1)),
+            ]),
             elapsed: Duration::ZERO,
         };
         let figures = LinkFigures::new(&scenario, Some(&prediction));
         assert!((figures.utilisation[&(0, 1)] - 0.2).abs() < 1e-12);
         assert!((figures.utilisation[&(1, 2)] - 0.8).abs() < 1e-12);
         assert_eq!(figures.utilisation[&(1, 0)], 0.0);
-        // Link 0→1 carries only 0→2 (0.2 s per hop); 1→2 mixes 0.2 s (weight 2) and 0.3 s (weight 6).
-        assert!((figures.delay_contribution_s[&(0, 1)] - 0.2).abs() < 1e-12);
-        let mixed = (2.0 * 0.2 + 6.0 * 0.3) / 8.0;
-        assert!((figures.delay_contribution_s[&(1, 2)] - mixed).abs() < 1e-12);
-        assert_eq!(figures.value(LinkColouring::DelayContribution, 2, 1), None);
+        assert_eq!(figures.delay_contribution_s[&(1, 2)], 0.5);
+        assert_eq!(figures.value(LinkColouring::DelayContribution, 2, 1), None, "an idle link has no delay");
         assert!((figures.max(LinkColouring::Utilisation) - 0.8).abs() < 1e-12);
     }
 }

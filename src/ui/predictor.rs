@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use crate::data::Record;
-use crate::model::{DefaultBackend, FrozenRouteNet, Normalization, checkpoint, pretrained};
+use crate::model::{Extrapolation, LinkPrediction, TrainedModel, checkpoint, pretrained};
 use crate::net::{NodeId, Scenario};
 use crate::ui::document::METRIC;
 
@@ -27,11 +26,13 @@ pub enum ModelSource {
 }
 
 /// One flow's predicted figures.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FlowPrediction {
     pub delay_s: f64,
     pub jitter_s2: f64,
     pub loss: f64,
+    /// Why the model is extrapolating for this flow; empty when it is not.
+    pub extrapolated: Vec<Extrapolation>,
 }
 
 /// Predictions for every flow of one scenario revision.
@@ -39,6 +40,8 @@ pub struct FlowPrediction {
 pub struct Prediction {
     pub revision: u64,
     pub flows: BTreeMap<(NodeId, NodeId), FlowPrediction>,
+    /// Load and predicted sojourn of every directed link `(from, to)`.
+    pub links: BTreeMap<(NodeId, NodeId), LinkPrediction>,
     /// Time the model took.
     pub elapsed: Duration,
 }
@@ -47,6 +50,28 @@ impl Prediction {
     /// The largest predicted delay, if any flow has one.
     pub fn worst_delay(&self) -> Option<f64> {
         self.flows.values().map(|f| f.delay_s).max_by(f64::total_cmp)
+    }
+
+    /// Flows whose prediction is an extrapolation.
+    pub fn extrapolated(&self) -> usize {
+        self.flows.values().filter(|f| !f.extrapolated.is_empty()).count()
+    }
+
+    /// Directed links offered at least their capacity.
+    pub fn overloaded(&self) -> Vec<(NodeId, NodeId)> {
+        self.links.iter().filter(|(_, l)| l.overloaded).map(|(&k, _)| k).collect()
+    }
+
+    /// Directed links that take some flow outside the model's training ranges (load, buffer or
+    /// capacity step), with the first reason for each.
+    pub fn extrapolated_links(&self) -> BTreeMap<(NodeId, NodeId), Extrapolation> {
+        let mut links = BTreeMap::new();
+        for reason in self.flows.values().flat_map(|f| &f.extrapolated) {
+            if let Some((from, to)) = reason.link() {
+                links.entry((from as NodeId, to as NodeId)).or_insert_with(|| reason.clone());
+            }
+        }
+        links
     }
 }
 
@@ -129,43 +154,37 @@ impl Drop for Predictor {
     }
 }
 
-struct Model {
-    net: FrozenRouteNet,
-    norm: Normalization,
-}
+struct Model(TrainedModel);
 
 impl Model {
     fn load(source: &ModelSource) -> Result<(Self, String), String> {
-        let device = Default::default();
         match source {
-            ModelSource::Shipped => {
-                let (net, meta) = pretrained::load::<DefaultBackend>(&device);
-                Ok((Model { net: net.freeze(), norm: meta.normalization }, "shipped model".into()))
-            }
+            ModelSource::Shipped => Ok((Model(pretrained::trained()), "shipped model".into())),
             ModelSource::Run(dir) => {
-                let (net, meta) =
-                    checkpoint::load_model::<DefaultBackend>(dir, &device).map_err(|e| e.to_string())?;
-                Ok((
-                    Model { net: net.freeze(), norm: meta.normalization },
-                    format!("{} (step {})", dir.display(), meta.step),
-                ))
+                let (model, meta) = checkpoint::load_trained(dir).map_err(|e| e.to_string())?;
+                Ok((Model(model), format!("{} (step {})", dir.display(), meta.step)))
             }
         }
     }
 
     fn predict(&self, revision: u64, scenario: &Scenario) -> Result<Prediction, String> {
         let started = Instant::now();
-        let record = Record::from_scenario(scenario).map_err(|e| e.to_string())?;
-        let outputs = self.net.predict(&self.norm, &record);
-        let flows = record
+        let prediction = self.0.predict(scenario).map_err(|e| e.to_string())?;
+        let flows = prediction
             .flows
-            .iter()
-            .zip(outputs)
-            .map(|(f, (delay_s, jitter_s2, loss))| {
-                ((f.src as NodeId, f.dst as NodeId), FlowPrediction { delay_s, jitter_s2, loss })
+            .into_iter()
+            .map(|f| {
+                let figures = FlowPrediction {
+                    delay_s: f.delay_s,
+                    jitter_s2: f.jitter_s2,
+                    loss: f.loss,
+                    extrapolated: f.extrapolated,
+                };
+                ((f.src as NodeId, f.dst as NodeId), figures)
             })
             .collect();
-        Ok(Prediction { revision, flows, elapsed: started.elapsed() })
+        let links = prediction.links.into_iter().map(|l| ((l.from as NodeId, l.to as NodeId), l)).collect();
+        Ok(Prediction { revision, flows, links, elapsed: started.elapsed() })
     }
 
     fn sweep(&self, scenario: &Scenario) -> Result<Vec<FailureImpact>, String> {

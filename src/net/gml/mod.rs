@@ -3,10 +3,12 @@
 //! Import rules: every `edge` is a duplex link whatever `directed` says; parallel edges between
 //! the same two nodes are merged into one link whose capacity is their sum; self-loops are skipped;
 //! `LinkSpeedRaw` is the capacity in bit/s and a link without one gets
-//! [`DEFAULT_CAPACITY_BPS`](super::DEFAULT_CAPACITY_BPS). GML ids become node ids `0..n` in
-//! increasing GML-id order. Each adjustment is reported as a note.
+//! [`DEFAULT_CAPACITY_BPS`](super::DEFAULT_CAPACITY_BPS). A link without a `PropagationDelay`
+//! whose two ends have coordinates gets the great-circle distance over the speed of light in
+//! fibre, unless [`ImportOptions::geographic_propagation`] is off. GML ids become node ids `0..n`
+//! in increasing GML-id order. Each adjustment is reported as a note.
 
-mod parse;
+pub mod parse;
 
 pub use parse::{GmlError, Position};
 
@@ -15,7 +17,21 @@ use std::fmt::Write;
 
 use parse::{Entry, Value, encode_string};
 
+use super::geo;
 use super::topology::{LinkParams, Node, NodeId, Topology};
+
+/// Choices made while importing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImportOptions {
+    /// Set the propagation delay of links between nodes with coordinates from their distance.
+    pub geographic_propagation: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions { geographic_propagation: true }
+    }
+}
 
 /// A topology read from GML, with what was adjusted on the way.
 #[derive(Debug, Clone)]
@@ -27,8 +43,13 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-/// Reads a GML document into a topology.
+/// Reads a GML document into a topology with the default options.
 pub fn import(bytes: &[u8]) -> Result<Imported, GmlError> {
+    import_with(bytes, ImportOptions::default())
+}
+
+/// Reads a GML document into a topology.
+pub fn import_with(bytes: &[u8], options: ImportOptions) -> Result<Imported, GmlError> {
     let doc = parse::parse(bytes)?;
     let graph = doc
         .iter()
@@ -54,7 +75,7 @@ pub fn import(bytes: &[u8]) -> Result<Imported, GmlError> {
 
     let mut notes = Vec::new();
     let mut links: BTreeMap<(NodeId, NodeId), LinkParams> = BTreeMap::new();
-    let (mut defaulted, mut merged, mut loops) = (0, 0, 0);
+    let (mut defaulted, mut merged, mut loops, mut geographic) = (0, 0, 0, 0);
     for entry in graph.iter().filter(|e| e.key == "edge") {
         let edge = read_edge(entry, &ids)?;
         if edge.a == edge.b {
@@ -62,11 +83,25 @@ pub fn import(bytes: &[u8]) -> Result<Imported, GmlError> {
             continue;
         }
         defaulted += usize::from(!edge.capacity_given);
+        let mut edge = edge;
+        if !edge.propagation_given && options.geographic_propagation {
+            let place = |n: NodeId| topology.node(n).and_then(|n| n.lat.zip(n.lon));
+            if let (Some((lat_a, lon_a)), Some((lat_b, lon_b))) = (place(edge.a), place(edge.b)) {
+                edge.params.propagation_s = geo::propagation_s(lat_a, lon_a, lat_b, lon_b);
+                geographic += 1;
+            }
+        }
         let key = (edge.a.min(edge.b), edge.a.max(edge.b));
         match links.get_mut(&key) {
             Some(existing) => {
                 merged += 1;
                 existing.capacity_bps += edge.params.capacity_bps;
+                if !existing.capacity_bps.is_finite() {
+                    return Err(GmlError::at(
+                        entry.position,
+                        "parallel edges add up to a capacity that is not a finite number",
+                    ));
+                }
             }
             None => {
                 links.insert(key, edge.params);
@@ -81,6 +116,11 @@ pub fn import(bytes: &[u8]) -> Result<Imported, GmlError> {
     }
     if merged > 0 {
         notes.push(format!("{merged} parallel edge(s) merged into existing links (capacities added)"));
+    }
+    if geographic > 0 {
+        notes.push(format!(
+            "{geographic} edge(s) given a propagation delay from the great-circle distance between their ends"
+        ));
     }
     if defaulted > 0 {
         notes.push(format!(
@@ -179,6 +219,7 @@ struct Edge {
     b: NodeId,
     params: LinkParams,
     capacity_given: bool,
+    propagation_given: bool,
 }
 
 fn read_edge(entry: &Entry, ids: &HashMap<i64, NodeId>) -> Result<Edge, GmlError> {
@@ -210,13 +251,14 @@ fn read_edge(entry: &Entry, ids: &HashMap<i64, NodeId>) -> Result<Edge, GmlError
             .filter(|&q| q > 0)
             .ok_or_else(|| GmlError::at(e.position, "QueuePackets must be between 1 and 4294967295"))?;
     }
-    if let Some(e) = field(items, "PropagationDelay") {
+    let propagation = field(items, "PropagationDelay");
+    if let Some(e) = propagation {
         params.propagation_s = number(e)?;
         if params.propagation_s < 0.0 {
             return Err(GmlError::at(e.position, "PropagationDelay must not be negative"));
         }
     }
-    Ok(Edge { a, b, params, capacity_given: speed.is_some() })
+    Ok(Edge { a, b, params, capacity_given: speed.is_some(), propagation_given: propagation.is_some() })
 }
 
 #[cfg(test)]
@@ -245,6 +287,33 @@ mod tests {
         assert_eq!(t.link(0, 1).unwrap().params.capacity_bps, 1.5e9);
         assert_eq!(t.link(2, 1).unwrap().params.capacity_bps, crate::net::DEFAULT_CAPACITY_BPS);
         assert_eq!(imp.notes.len(), 3, "{:?}", imp.notes);
+    }
+
+    #[test]
+    fn propagation_comes_from_geography_unless_given_or_turned_off() {
+        let gml = br#"graph [
+  node [ id 0 Latitude 48.8566 Longitude 2.3522 ]
+  node [ id 1 Latitude 51.5074 Longitude -0.1278 ]
+  node [ id 2 Latitude 52.52 Longitude 13.405 ]
+  node [ id 3 ]
+  edge [ source 0 target 1 ]
+  edge [ source 1 target 2 PropagationDelay 0.5 ]
+  edge [ source 2 target 3 ]
+]"#;
+        let imp = import(gml).unwrap();
+        let t = &imp.topology;
+        let paris_london = geo::propagation_s(48.8566, 2.3522, 51.5074, -0.1278);
+        assert_eq!(t.link(0, 1).unwrap().params.propagation_s, paris_london);
+        assert!((paris_london - 1.7175e-3).abs() < 1e-5, "{paris_london}");
+        assert_eq!(t.link(1, 2).unwrap().params.propagation_s, 0.5, "an explicit delay wins");
+        assert_eq!(t.link(2, 3).unwrap().params.propagation_s, 0.0, "node 3 has no coordinates");
+        assert!(
+            imp.notes.iter().any(|n| n.starts_with("1 edge(s) given a propagation delay")),
+            "{:?}",
+            imp.notes
+        );
+        let off = import_with(gml, ImportOptions { geographic_propagation: false }).unwrap();
+        assert_eq!(off.topology.link(0, 1).unwrap().params.propagation_s, 0.0);
     }
 
     #[test]

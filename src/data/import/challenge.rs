@@ -1,0 +1,347 @@
+//! GNNetworking Challenge 2021: a directory with `graphs/` (directed GML: nodes with
+//! `queueSizes` and `schedulingPolicy`, edges with `bandwidth` in bit/s), `routings/` (one path
+//! per line, `src;…;dst`) and `results_*.tar.gz` archives. Line i of an archive's
+//! `input_files.txt` names sample i's graph and routing; `stability.txt` says whether the
+//! simulation reached a steady state (`;OK;`); `traffic.txt` holds `maxAvgLambda|` then, per
+//! (src, dst) in row-major order, the flow's time and size distributions and class;
+//! `simulationResults.txt` holds global figures `|` then per pair: bandwidth (kbit/s), packets and
+//! drops per second, mean delay, mean log delay, p10, p20, p50, p80, p90 and delay variance.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::{ImportError, number, read_archive, result_archives};
+use crate::data::record::{FlowRecord, LinkRecord, Record};
+use crate::net::PacketSizes;
+use crate::net::gml::parse::{self, Entry, Value};
+
+/// A parsed `graphs/` file.
+struct Graph {
+    nodes: u32,
+    links: Vec<LinkRecord>,
+    index: HashMap<(u32, u32), u32>,
+}
+
+/// Reads every steady-state FIFO sample of a Challenge 2021 directory into `sink`; returns the
+/// dataset name and the samples left out (with why).
+pub(super) fn read(
+    source: &Path,
+    sink: &mut dyn FnMut(Record) -> Result<bool, ImportError>,
+) -> Result<(String, Vec<String>), ImportError> {
+    let mut graphs: HashMap<String, Graph> = HashMap::new();
+    let mut routings: HashMap<String, Vec<Vec<u32>>> = HashMap::new();
+    let mut skipped = Vec::new();
+    for archive in result_archives(source)? {
+        let name = archive.display().to_string();
+        let wanted = ["simulationResults.txt", "traffic.txt", "stability.txt", "input_files.txt"];
+        let files = read_archive(&archive, &wanted)?;
+        let lines = |wanted: &str| -> Result<Vec<&str>, ImportError> {
+            let text = files
+                .iter()
+                .find(|(n, _)| n == wanted)
+                .map(|(_, t)| t.as_str())
+                .ok_or_else(|| ImportError::format(&name, format!("has no {wanted}")))?;
+            Ok(text.lines().collect())
+        };
+        let (results, traffic, stability, inputs) =
+            (lines(wanted[0])?, lines(wanted[1])?, lines(wanted[2])?, lines(wanted[3])?);
+        for (i, result) in results.iter().enumerate() {
+            if result.trim().is_empty() {
+                continue;
+            }
+            let place = format!("{name}: sample {i}");
+            let (Some(traffic), Some(status), Some(input)) =
+                (traffic.get(i), stability.get(i), inputs.get(i))
+            else {
+                return Err(ImportError::format(
+                    &name,
+                    format!("sample {i} is missing from a file of the archive"),
+                ));
+            };
+            if !status.contains(";OK;") {
+                skipped.push(format!("{place}: not in a steady state ({})", status.trim()));
+                continue;
+            }
+            let used: Vec<&str> = input.trim().split(';').collect();
+            let (Some(graph_file), Some(routing_file)) = (used.get(1), used.get(2)) else {
+                return Err(ImportError::format(
+                    &place,
+                    format!("input_files line {input:?} names no graph and routing"),
+                ));
+            };
+            if used.len() > 3 {
+                skipped.push(format!("{place}: link speeds changed by {} (not supported)", used[3]));
+                continue;
+            }
+            if !graphs.contains_key(*graph_file) {
+                let path = source.join("graphs").join(graph_file);
+                let text = std::fs::read(&path).map_err(|e| ImportError::Io(path.clone(), e))?;
+                match parse_graph(&path.display().to_string(), &text)? {
+                    Ok(graph) => graphs.insert(graph_file.to_string(), graph),
+                    Err(why) => {
+                        skipped.push(format!("{place}: {why}"));
+                        continue;
+                    }
+                };
+            }
+            let graph = &graphs[*graph_file];
+            if !routings.contains_key(*routing_file) {
+                let path = source.join("routings").join(routing_file);
+                let text = std::fs::read_to_string(&path).map_err(|e| ImportError::Io(path.clone(), e))?;
+                routings.insert(
+                    routing_file.to_string(),
+                    parse_routing(&path.display().to_string(), &text, graph)?,
+                );
+            }
+            let routing = &routings[*routing_file];
+            let stem = graph_file.trim_end_matches(".txt");
+            match sample(&place, stem, result, traffic, graph, routing)? {
+                Ok(record) => {
+                    if !sink(record)? {
+                        return Ok(("challenge-2021".to_owned(), skipped));
+                    }
+                }
+                Err(why) => skipped.push(format!("{place}: {why}")),
+            }
+        }
+    }
+    Ok(("challenge-2021".to_owned(), skipped))
+}
+
+fn field<'a>(items: &'a [Entry], key: &str) -> Option<&'a Value> {
+    items.iter().find(|e| e.key == key).map(|e| &e.value)
+}
+
+/// The graph, or why its samples cannot be imported (a scheduling policy other than FIFO).
+fn parse_graph(file: &str, text: &[u8]) -> Result<Result<Graph, String>, ImportError> {
+    let doc = parse::parse(text).map_err(|e| ImportError::format(file, e.to_string()))?;
+    let Some(Value::List(graph)) = field(&doc, "graph") else {
+        return Err(ImportError::format(file, "no 'graph [ ... ]'"));
+    };
+    let mut queues: HashMap<u32, u32> = HashMap::new();
+    for entry in graph.iter().filter(|e| e.key == "node") {
+        let Value::List(node) = &entry.value else { continue };
+        let at = |m: &str| ImportError::format(format!("{file}: {}", entry.position), m);
+        let id = field(node, "id").and_then(Value::as_f64).ok_or_else(|| at("node without an id"))? as u32;
+        if let Some(policy) = field(node, "schedulingPolicy").and_then(Value::as_text)
+            && policy != "FIFO"
+        {
+            return Ok(Err(format!("node {id} schedules by {policy}; only FIFO is supported")));
+        }
+        // One size per class queue, comma-separated; FIFO has one.
+        let sizes =
+            field(node, "queueSizes").and_then(|v| v.as_text().or_else(|| v.as_f64().map(|x| x.to_string())));
+        let queue = sizes
+            .as_deref()
+            .unwrap_or("32")
+            .split(',')
+            .next()
+            .and_then(|q| q.trim().parse::<f64>().ok())
+            .filter(|&q| q >= 1.0 && q <= f64::from(u32::MAX))
+            .ok_or_else(|| at("queueSizes is not a positive number of packets"))?;
+        queues.insert(id, queue as u32);
+    }
+    let nodes = queues.len() as u32;
+    if (0..nodes).any(|i| !queues.contains_key(&i)) {
+        return Err(ImportError::format(file, "node ids are not 0..n"));
+    }
+    let mut links = Vec::new();
+    let mut index = HashMap::new();
+    for entry in graph.iter().filter(|e| e.key == "edge") {
+        let Value::List(edge) = &entry.value else { continue };
+        let at = |m: String| ImportError::format(format!("{file}: {}", entry.position), m);
+        let end = |key: &str| field(edge, key).and_then(Value::as_f64).map(|x| x as u32);
+        let (Some(from), Some(to)) = (end("source"), end("target")) else {
+            return Err(at("edge without source and target".into()));
+        };
+        let capacity_bps = field(edge, "bandwidth").and_then(Value::as_f64).unwrap_or(0.0);
+        if from >= nodes || to >= nodes || from == to || !(capacity_bps > 0.0 && capacity_bps.is_finite()) {
+            return Err(at(format!(
+                "edge {from} -> {to} with bandwidth {capacity_bps} is not a usable link"
+            )));
+        }
+        if index.insert((from, to), links.len() as u32).is_some() {
+            return Err(at(format!("edge {from} -> {to} appears twice")));
+        }
+        links.push(LinkRecord {
+            from,
+            to,
+            capacity_bps,
+            queue_packets: queues[&from],
+            propagation_s: 0.0,
+            utilisation: f32::NAN,
+        });
+    }
+    Ok(Ok(Graph { nodes, links, index }))
+}
+
+/// Every pair's path as link indices, row-major over (src, dst); empty on the diagonal.
+fn parse_routing(file: &str, text: &str, graph: &Graph) -> Result<Vec<Vec<u32>>, ImportError> {
+    let n = graph.nodes as usize;
+    let mut paths = vec![Vec::new(); n * n];
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let at = |m: String| ImportError::format(format!("{file}: line {}", i + 1), m);
+        let nodes: Vec<u32> = line
+            .trim()
+            .split(';')
+            .map(|v| v.trim().parse::<u32>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| at(format!("{:?} is not a ;-separated node list", line.trim())))?;
+        let (Some(&src), Some(&dst)) = (nodes.first(), nodes.last()) else { continue };
+        if nodes.len() < 2 || src as usize >= n || dst as usize >= n {
+            return Err(at(format!("path {nodes:?} does not join two of the {n} nodes")));
+        }
+        if nodes.iter().enumerate().any(|(i, v)| nodes[..i].contains(v)) {
+            return Err(at(format!("path {nodes:?} visits a node twice")));
+        }
+        let links = nodes
+            .windows(2)
+            .map(|w| graph.index.get(&(w[0], w[1])).copied())
+            .collect::<Option<Vec<u32>>>()
+            .ok_or_else(|| at(format!("path {nodes:?} uses a link the graph does not have")))?;
+        paths[src as usize * n + dst as usize] = links;
+    }
+    Ok(paths)
+}
+
+/// One sample, or why it cannot be imported.
+fn sample(
+    place: &str,
+    topology: &str,
+    results: &str,
+    traffic: &str,
+    graph: &Graph,
+    routing: &[Vec<u32>],
+) -> Result<Result<Record, String>, ImportError> {
+    let n = graph.nodes as usize;
+    let per_pair = |line: &str| -> Vec<String> {
+        let body = line.split_once('|').map_or(line, |(_, b)| b);
+        body.trim_end_matches([';', '\n', '\r']).split(';').map(str::to_owned).collect()
+    };
+    let (results, traffic) = (per_pair(results), per_pair(traffic));
+    if results.len() < n * n || traffic.len() < n * n {
+        return Err(ImportError::format(
+            place,
+            format!("{} results and {} traffic entries, expected {}", results.len(), traffic.len(), n * n),
+        ));
+    }
+    let mut packets: Option<PacketSizes> = None;
+    let mut flows = Vec::new();
+    for src in 0..graph.nodes {
+        for dst in (0..graph.nodes).filter(|&d| d != src) {
+            let pair = src as usize * n + dst as usize;
+            if traffic[pair].contains(':') {
+                return Ok(Err(format!(
+                    "pair {src} -> {dst} has several flows; pathcast models one per pair"
+                )));
+            }
+            let t: Vec<f64> =
+                traffic[pair].split(',').map(|v| number(place, "traffic", v)).collect::<Result<_, _>>()?;
+            if t.first() == Some(&-1.0) {
+                continue;
+            }
+            // Time distribution 0 is Poisson: (0, EqLambda bit/s, packets/s, max factor).
+            if t.first() != Some(&0.0) || t.len() < 6 {
+                return Ok(Err(format!("pair {src} -> {dst} is not Poisson traffic")));
+            }
+            let sizes = match (t[4], &t[5..]) {
+                (0.0, [mean, ..]) => PacketSizes::Fixed { mean_bits: *mean },
+                (2.0, [mean, a, b, ..])
+                    if (a - 0.3 * mean).abs() < 1e-6 * mean && (b - 1.7 * mean).abs() < 1e-6 * mean =>
+                {
+                    PacketSizes::Bimodal { mean_bits: *mean }
+                }
+                _ => {
+                    return Ok(Err(format!(
+                        "pair {src} -> {dst} has a packet-size distribution pathcast does not model"
+                    )));
+                }
+            };
+            if packets.is_some_and(|p| p != sizes) {
+                return Ok(Err(
+                    "flows differ in packet sizes; pathcast models one distribution per scenario".into(),
+                ));
+            }
+            packets = Some(sizes);
+            let rate_bps = t[1];
+            if rate_bps <= 0.0 {
+                continue;
+            }
+            let r: Vec<f64> =
+                results[pair].split(',').map(|v| number(place, "result", v)).collect::<Result<_, _>>()?;
+            let [_, sent, dropped, delay, _, _, _, p50, _, p90, jitter, ..] = r[..] else {
+                return Err(ImportError::format(
+                    place,
+                    format!("pair {src} -> {dst}: {} result values, expected 11", r.len()),
+                ));
+            };
+            let path = routing[pair].clone();
+            if path.is_empty() {
+                return Err(ImportError::format(
+                    place,
+                    format!("the routing has no path from {src} to {dst}"),
+                ));
+            }
+            flows.push(FlowRecord {
+                src,
+                dst,
+                rate_bps,
+                delay_s: delay as f32,
+                jitter_s2: jitter as f32,
+                loss: if sent > 0.0 { (dropped / sent) as f32 } else { 0.0 },
+                p50_s: p50 as f32,
+                p90_s: p90 as f32,
+                delay_se_s: f32::NAN,
+                path,
+            });
+        }
+    }
+    let Some(packets) = packets else { return Ok(Err("no traffic".into())) };
+    Ok(Ok(Record {
+        index: 0,
+        topology: topology.to_owned(),
+        packets,
+        nodes: graph.nodes,
+        links: graph.links.clone(),
+        flows,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GRAPH: &str = r#"graph [ directed 1 multigraph 1
+  node [ id 0 label "0" queueSizes "32" schedulingPolicy "FIFO" levelsQoS 1 ]
+  node [ id 1 label "1" queueSizes 16 schedulingPolicy "FIFO" levelsQoS 1 ]
+  edge [ source 0 target 1 key 0 port 0 weight 1 bandwidth 25000.0 ]
+  edge [ source 1 target 0 key 0 port 0 weight 1 bandwidth 25000.0 ]
+]"#;
+
+    #[test]
+    fn a_sample_reads_with_its_labels() {
+        let graph = parse_graph("g", GRAPH.as_bytes()).unwrap().unwrap();
+        assert_eq!(graph.links.len(), 2);
+        assert_eq!((graph.links[1].queue_packets, graph.links[0].capacity_bps), (16, 25000.0));
+        let routing = parse_routing("r", "0;1\n1;0\n", &graph).unwrap();
+        let results = "1,2,3|0,0,0,-1,-1,-1,-1,-1,-1,-1,-1;0.9,0.95,0.019,0.13,-2.2,0.02,0.05,0.12,0.19,0.24,0.007;0.5,0.5,0,0.1,-2.5,0.01,0.02,0.09,0.15,0.2,0.004;0,0,0,-1,-1,-1,-1,-1,-1,-1,-1;";
+        let traffic =
+            "1278.1|-1,0,-1,0,0;0,950.5,0.95,10,2,1000,300,1700,0;0,500,0.5,10,2,1000,300,1700,0;-1,0,-1,0,0";
+        let r = sample("s", "g", results, traffic, &graph, &routing).unwrap().unwrap();
+        assert_eq!(r.packets, PacketSizes::Bimodal { mean_bits: 1000.0 });
+        assert_eq!(r.flows.len(), 2);
+        let f = &r.flows[0];
+        assert_eq!((f.src, f.dst, f.rate_bps, f.path.clone()), (0, 1, 950.5, vec![0]));
+        assert_eq!((f.delay_s, f.jitter_s2, f.p50_s, f.p90_s), (0.13, 0.007, 0.12, 0.24));
+        assert!((f.loss - 0.02).abs() < 1e-6);
+
+        let wfq = GRAPH.replacen("\"FIFO\"", "\"WFQ\"", 1);
+        assert!(parse_graph("g", wfq.as_bytes()).unwrap().unwrap_err().contains("WFQ"));
+        let onoff = traffic.replace("0,950.5,0.95,10", "4,950.5,0.95,1,1,10");
+        assert!(
+            sample("s", "g", results, &onoff, &graph, &routing).unwrap().unwrap_err().contains("Poisson")
+        );
+        assert!(parse_routing("r", "0;1;0\n", &graph).unwrap_err().to_string().contains("twice"));
+        assert!(parse_routing("r", "0;5\n", &graph).unwrap_err().to_string().contains("does not join"));
+    }
+}
