@@ -10,8 +10,9 @@ use crate::data::loader::split_shards;
 use crate::data::{self, Dataset, GenerateRequest, Split};
 use crate::model::{DefaultBackend, RouteNetConfig, checkpoint};
 use crate::net::files::{self, save};
-use crate::net::gml::ImportOptions;
+use crate::net::gml::{ImportOptions, MissingSpeed};
 use crate::net::routing::{self, Metric};
+use crate::net::units;
 use crate::net::{PacketSizes, Scenario, TrafficSpec};
 use crate::sim::{self, DiverseConfig, GeneratorConfig, Networks, SimConfig};
 use crate::train::devices::Devices;
@@ -35,12 +36,16 @@ pub struct GmlArgs {
     /// (great-circle distance at 2×10⁸ m/s).
     #[arg(long, global = true)]
     pub no_geo_propagation: bool,
+    /// Capacity of links whose speed a GML file does not state: `median` (of the file's speeds),
+    /// `min`, or a rate such as `10G`. A file that states none gets 1 Gbit/s on every link.
+    #[arg(long, global = true, default_value = "median", value_name = "BITS|median|min")]
+    pub missing_speed: MissingSpeed,
 }
 
 impl GmlArgs {
     /// The import options these flags ask for.
     pub fn options(&self) -> ImportOptions {
-        ImportOptions { geographic_propagation: !self.no_geo_propagation }
+        ImportOptions { geographic_propagation: !self.no_geo_propagation, missing_speed: self.missing_speed }
     }
 }
 
@@ -378,9 +383,7 @@ pub fn run(command: Command, import: &ImportOptions) -> Result<()> {
         Command::Gui(args) => gui(args),
         Command::Topo(TopoCommand::Info { file, json }) => topo_info(&file, json, import),
         Command::Topo(TopoCommand::Convert { input, output }) => {
-            let (scenario, notes) = files::load_topology(&input, import)?;
-            print_notes(&input, &notes);
-            save(&output, &scenario)?;
+            save(&output, &load(&input, import)?.scenario)?;
             Ok(())
         }
         Command::Scenario(ScenarioCommand::New(args)) => new_scenario(args, import),
@@ -410,18 +413,25 @@ fn gui(args: GuiArgs) -> Result<()> {
     })
 }
 
-fn print_notes(file: &str, notes: &[String]) {
-    for note in notes {
-        eprintln!("note: {file}: {note}");
+/// Loads a file, printing its import notes and, when link speeds were assumed, one warning line.
+fn load(spec: &str, import: &ImportOptions) -> Result<files::Loaded> {
+    let loaded = files::load(spec, import)?;
+    for note in &loaded.notes {
+        eprintln!("note: {spec}: {note}");
     }
+    if let Some(warning) = &loaded.speed_warning {
+        eprintln!("warning: {spec}: {warning}; review them, or set them with --missing-speed");
+    }
+    Ok(loaded)
 }
 
 fn topo_info(file: &str, as_json: bool, import: &ImportOptions) -> Result<()> {
-    let (scenario, notes) = files::load_topology(file, import)?;
+    let files::Loaded { scenario, notes, speed_warning } = load(file, import)?;
     let t = &scenario.topology;
     let caps: Vec<f64> = t.directed_links().map(|l| l.params.capacity_bps).collect();
     let min = caps.iter().copied().fold(f64::INFINITY, f64::min);
     let max = caps.iter().copied().fold(0.0, f64::max);
+    let sources = t.capacity_source_counts();
     if as_json {
         let info = json!({
             "name": scenario.name,
@@ -430,18 +440,21 @@ fn topo_info(file: &str, as_json: bool, import: &ImportOptions) -> Result<()> {
             "directed_links": t.directed_link_count(),
             "connected": t.is_connected(),
             "capacity_bps": if caps.is_empty() { json!(null) } else { json!({"min": min, "max": max}) },
+            "capacity_sources": sources,
+            "speed_warning": speed_warning,
             "notes": notes,
         });
         println!("{}", serde_json::to_string_pretty(&info)?);
     } else {
-        print_notes(file, &notes);
         println!("{}", scenario.name);
         println!("nodes           {}", t.node_count());
         println!("links (duplex)  {}", t.link_count());
         println!("directed links  {}", t.directed_link_count());
         println!("connected       {}", if t.is_connected() { "yes" } else { "no" });
         if !caps.is_empty() {
-            println!("capacity        {min} – {max} bit/s");
+            println!("capacity        {} – {}", units::format_bps(min), units::format_bps(max));
+            let sources: Vec<String> = sources.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            println!("speeds from     {}", sources.join(", "));
         }
     }
     Ok(())
@@ -457,8 +470,7 @@ fn new_scenario(args: NewScenarioArgs, import: &ImportOptions) -> Result<()> {
     if let Some(l) = args.max_avg_lambda.filter(|l| !(l.is_finite() && *l > 0.0)) {
         bail!("--max-avg-lambda must be positive, got {l}");
     }
-    let (base, notes) = files::load_topology(&args.topology, import)?;
-    print_notes(&args.topology, &notes);
+    let base = load(&args.topology, import)?.scenario;
     let spec = TrafficSpec {
         seed: args.seed,
         max_avg_lambda: args.max_avg_lambda,
@@ -487,7 +499,7 @@ fn packet_sizes(kind: PacketKind, mean_bits: f64) -> PacketSizes {
 }
 
 fn routes(args: RoutesArgs, import: &ImportOptions) -> Result<()> {
-    let scenario = files::load_scenario(&args.scenario, import)?;
+    let scenario = load(&args.scenario, import)?.scenario;
     let t = &scenario.topology;
     let mut rows = Vec::new();
     for (src, dst, path) in scenario.routing.iter() {
@@ -520,7 +532,7 @@ fn join(path: &[usize]) -> String {
 }
 
 fn simulate(args: SimulateArgs, import: &ImportOptions) -> Result<()> {
-    let scenario = files::load_scenario(&args.scenario, import)?;
+    let scenario = load(&args.scenario, import)?.scenario;
     let config = SimConfig {
         seed: args.seed,
         packets_per_flow: args.packets,
@@ -578,8 +590,7 @@ fn generate_dataset(args: GenerateArgs, import: &ImportOptions) -> Result<()> {
         };
         ("diverse".to_owned(), crate::net::Topology::new(), Networks::Diverse(diverse))
     } else {
-        let (base, notes) = files::load_topology(&args.topology, import)?;
-        print_notes(&args.topology, &notes);
+        let base = load(&args.topology, import)?.scenario;
         (base.name, base.topology, Networks::Fixed { random_capacities: args.random_capacities })
     };
     let request = GenerateRequest {
@@ -670,15 +681,25 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
         ("delay (s)", info.delay_s),
         ("jitter (s²)", info.jitter_s2),
         ("loss", info.loss),
-        ("peak util", info.peak_utilisation),
+        ("peak load", info.peak_load),
+        ("speed decades", info.capacity_decades),
+        ("nodes", info.nodes),
+        ("path hops", info.path_hops),
+        ("buffer (packets)", info.queue_packets),
     ] {
         println!("{what:<16} mean {:.4}  std {:.4}  min {:.4}  max {:.4}", s.mean, s.std, s.min, s.max);
     }
-    println!(
-        "delay std. error  median {:.2}%  p95 {:.2}% of the mean",
-        info.relative_se_median * 100.0,
-        info.relative_se_p95 * 100.0
-    );
+    let kinds: Vec<String> = info.packets.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!("packet sizes     {}", kinds.join(", "));
+    if info.relative_se_median.is_finite() {
+        println!(
+            "delay std. error  median {:.2}%  p95 {:.2}% of the mean",
+            info.relative_se_median * 100.0,
+            info.relative_se_p95 * 100.0
+        );
+    } else {
+        println!("delay std. error  not recorded (imported labels)");
+    }
     Ok(())
 }
 
@@ -783,7 +804,7 @@ fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
         Some(dir) => checkpoint::load_trained(dir)?.0,
         None => crate::model::pretrained::trained(),
     };
-    let mut scenario = files::load_scenario(&args.scenario, import)?;
+    let mut scenario = load(&args.scenario, import)?.scenario;
     if scenario.traffic.is_empty() {
         let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
         scenario = Scenario::generate(scenario.name, scenario.topology, spec)

@@ -59,8 +59,16 @@ pub struct DatasetInfo {
     pub delay_s: Summary,
     pub jitter_s2: Summary,
     pub loss: Summary,
-    /// Busiest link's simulated utilisation, per sample.
-    pub peak_utilisation: Summary,
+    /// Busiest link's offered load (rates over capacity), per sample.
+    pub peak_load: Summary,
+    /// Span of link capacities within a sample, in decades (log10 of fastest over slowest).
+    pub capacity_decades: Summary,
+    /// Nodes per sample, hops per path, and buffer sizes (packets) of links that carry traffic.
+    pub nodes: Summary,
+    pub path_hops: Summary,
+    pub queue_packets: Summary,
+    /// Samples per packet-size distribution.
+    pub packets: BTreeMap<String, u64>,
     /// Per-flow standard error of the mean delay relative to the mean: median and 95th percentile.
     pub relative_se_median: f64,
     pub relative_se_p95: f64,
@@ -69,15 +77,39 @@ pub struct DatasetInfo {
 /// Reads every shard of the dataset once and summarises it.
 pub fn dataset_info(dataset: &Dataset) -> Result<DatasetInfo, DatasetError> {
     let (mut delay, mut jitter, mut loss, mut peak) = Default::default();
+    let (mut decades, mut nodes, mut hops, mut queues) = Default::default();
     let mut topologies = BTreeMap::new();
+    let mut packets = BTreeMap::new();
     let mut relative_se = Vec::new();
     let (mut samples, mut flows) = (0, 0);
     for path in dataset.shard_paths() {
         for r in shard::read(&path)? {
             samples += 1;
             *topologies.entry(r.topology.clone()).or_insert(0) += 1;
-            let busiest = r.links.iter().map(|l| l.utilisation as f64).fold(0.0, f64::max);
+            let kind = match r.packets {
+                crate::net::PacketSizes::Exponential { .. } => "exponential",
+                crate::net::PacketSizes::Bimodal { .. } => "bimodal",
+                crate::net::PacketSizes::Fixed { .. } => "fixed",
+            };
+            *packets.entry(kind.to_owned()).or_insert(0) += 1;
+            let mut offered = vec![0.0; r.links.len()];
+            for f in &r.flows {
+                for &l in &f.path {
+                    offered[l as usize] += f.rate_bps;
+                }
+                Welford::add(&mut hops, f.path.len() as f64);
+            }
+            let busiest = r.links.iter().zip(&offered).map(|(l, o)| o / l.capacity_bps).fold(0.0, f64::max);
             Welford::add(&mut peak, busiest);
+            let speeds = r.links.iter().map(|l| l.capacity_bps);
+            let (slowest, fastest) = speeds.fold((f64::INFINITY, 0.0f64), |(a, b), c| (a.min(c), b.max(c)));
+            Welford::add(&mut decades, (fastest / slowest).log10());
+            Welford::add(&mut nodes, f64::from(r.nodes));
+            for (l, o) in r.links.iter().zip(&offered) {
+                if *o > 0.0 {
+                    Welford::add(&mut queues, f64::from(l.queue_packets));
+                }
+            }
             for f in &r.flows {
                 flows += 1;
                 Welford::add(&mut delay, f.delay_s as f64);
@@ -107,7 +139,12 @@ pub fn dataset_info(dataset: &Dataset) -> Result<DatasetInfo, DatasetError> {
         delay_s: Welford::summary(&delay),
         jitter_s2: Welford::summary(&jitter),
         loss: Welford::summary(&loss),
-        peak_utilisation: Welford::summary(&peak),
+        peak_load: Welford::summary(&peak),
+        capacity_decades: Welford::summary(&decades),
+        nodes: Welford::summary(&nodes),
+        path_hops: Welford::summary(&hops),
+        queue_packets: Welford::summary(&queues),
+        packets,
         relative_se_median: quantile(0.5),
         relative_se_p95: quantile(0.95),
     })

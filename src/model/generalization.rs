@@ -220,7 +220,7 @@ fn cases(config: &BenchConfig) -> Result<Vec<Case>, BenchError> {
     let mut networks: Vec<(String, Scenario)> = Vec::new();
     for path in &config.zoo {
         let spec = path.to_string_lossy();
-        let (base, _) = files::load_topology(&spec, &ImportOptions::default())?;
+        let base = files::load(&spec, &ImportOptions::default())?.scenario;
         let name = path.file_stem().map_or_else(|| spec.to_string(), |s| s.to_string_lossy().into_owned());
         let scenario = Scenario::generate(
             name.clone(),

@@ -10,9 +10,11 @@
 //!
 //! The number in the system is taken as geometric, `p_n ∝ r^n` for `n = 1..=K`, with `p_0` set by
 //! flow balance (the server is busy `ρ (1 − P_K)` of the time). Below saturation the ratio `r`
-//! makes the infinite-buffer mean equal to Pollaczek–Khinchine's; above it, `r = ρ^{2/(1+c²)}`,
-//! the decay a diffusion approximation gives. Both equal `ρ` for exponential sizes (c² = 1), where
-//! the distribution is exactly M/M/1/K's.
+//! makes the infinite-buffer mean equal to Pollaczek–Khinchine's, and tends to 1 at saturation
+//! whatever c² (a driftless queue spreads evenly over its buffer). Above saturation `r = ρ`, as in
+//! M/M/1/K: the buffer is mostly full, the server always busy, and the drop probability tends to
+//! `1 − 1/ρ` for any packet sizes. For exponential sizes (c² = 1) `r = ρ` everywhere and the
+//! distribution is exactly M/M/1/K's.
 
 /// The analytic estimate for one port, in units of its τ.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,11 +36,7 @@ pub fn port(rho: f64, k: u32, c2: f64) -> PortEstimate {
         return PortEstimate { sojourn: 1.0, variance: c2, drop: 0.0 };
     }
     let rho = rho.min(MAX_LOAD);
-    let r = if rho < 1.0 {
-        rho * (1.0 + c2) / (2.0 * (1.0 - rho) + rho * (1.0 + c2))
-    } else {
-        rho.powf(2.0 / (1.0 + c2))
-    };
+    let r = if rho < 1.0 { rho * (1.0 + c2) / (2.0 * (1.0 - rho) + rho * (1.0 + c2)) } else { rho };
     // Weights w_n ∝ r^n, scaled so that the largest is 1: r^n for r ≤ 1, r^(n − K) above.
     // Terms below 1e-18 of the largest change nothing in f64 and are skipped.
     let (mut sum, mut first_moment, mut top) = (0.0, 0.0, 0.0);
@@ -84,15 +82,21 @@ const MAX_LOAD: f64 = 100.0;
 mod tests {
     use super::*;
 
-    /// Exact M/M/1/K (`k` including the one in service): (sojourn in τ, drop).
+    /// Exact M/M/1/K (`k` including the one in service): (sojourn in τ, drop). Above saturation
+    /// in terms of 1/ρ, so that large buffers do not overflow.
     fn mm1k(rho: f64, k: u32) -> (f64, f64) {
         let k = f64::from(k);
         if (rho - 1.0).abs() < 1e-12 {
             let drop = 1.0 / (k + 1.0);
             return ((k / 2.0) / (rho * (1.0 - drop)), drop);
         }
-        let drop = rho.powf(k) * (1.0 - rho) / (1.0 - rho.powf(k + 1.0));
-        let n = rho / (1.0 - rho) - (k + 1.0) * rho.powf(k + 1.0) / (1.0 - rho.powf(k + 1.0));
+        let (drop, n) = if rho < 1.0 {
+            let tail = rho.powf(k + 1.0);
+            (rho.powf(k) * (1.0 - rho) / (1.0 - tail), rho / (1.0 - rho) - (k + 1.0) * tail / (1.0 - tail))
+        } else {
+            let q_tail = (1.0 / rho).powf(k + 1.0);
+            ((1.0 - 1.0 / rho) / (1.0 - q_tail), rho / (1.0 - rho) + (k + 1.0) / (1.0 - q_tail))
+        };
         (n / (rho * (1.0 - drop)), drop)
     }
 

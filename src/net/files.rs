@@ -41,37 +41,35 @@ fn file_stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// Loads a scenario from a scenario JSON, a GML topology (shortest paths, no traffic) or a built-in name.
-pub fn load_scenario(spec: &str, options: &ImportOptions) -> Result<Scenario, FileError> {
-    if let Some(imp) = builtin::load(spec) {
-        return Ok(scenario_of(imp, spec));
-    }
-    let path = Path::new(spec);
-    match kind(path)? {
-        Kind::Json => Scenario::from_json(&read(path)?)
-            .map_err(|error| FileError::Scenario { path: path.to_owned(), error }),
-        Kind::Gml => {
-            let imp = gml::import_with(&read(path)?, *options)
-                .map_err(|error| FileError::Gml { path: path.to_owned(), error })?;
-            Ok(scenario_of(imp, &file_stem(path)))
-        }
-    }
+/// A file loaded as a scenario, with what its import adjusted.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    /// Notes on merged, skipped or defaulted items (GML only).
+    pub notes: Vec<String>,
+    /// Set when some link speeds were assumed: one line saying how many and at what capacity.
+    pub speed_warning: Option<String>,
 }
 
-/// Loads a topology (as a scenario without traffic, so names and notes come along) and its import notes.
-pub fn load_topology(spec: &str, options: &ImportOptions) -> Result<(Scenario, Vec<String>), FileError> {
+/// Loads a scenario JSON, a GML topology (shortest paths, no traffic) or a built-in name.
+pub fn load(spec: &str, options: &ImportOptions) -> Result<Loaded, FileError> {
     if let Some(imp) = builtin::load(spec) {
-        return Ok((scenario_of(imp, spec), Vec::new()));
+        return Ok(Loaded { scenario: scenario_of(imp, spec), notes: Vec::new(), speed_warning: None });
     }
     let path = Path::new(spec);
     match kind(path)? {
+        Kind::Json => {
+            let scenario = Scenario::from_json(&read(path)?)
+                .map_err(|error| FileError::Scenario { path: path.to_owned(), error })?;
+            Ok(Loaded { scenario, notes: Vec::new(), speed_warning: None })
+        }
         Kind::Gml => {
             let imp = gml::import_with(&read(path)?, *options)
                 .map_err(|error| FileError::Gml { path: path.to_owned(), error })?;
-            let notes = imp.notes.clone();
-            Ok((scenario_of(imp, &file_stem(path)), notes))
+            let speed_warning = imp.speeds.warning();
+            let notes = imp.notes.iter().filter(|n| Some(*n) != speed_warning.as_ref()).cloned().collect();
+            Ok(Loaded { scenario: scenario_of(imp, &file_stem(path)), notes, speed_warning })
         }
-        Kind::Json => Ok((load_scenario(spec, options)?, Vec::new())),
     }
 }
 

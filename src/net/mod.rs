@@ -9,11 +9,12 @@ pub mod routing;
 pub mod scenario;
 pub mod topology;
 pub mod traffic;
+pub mod units;
 
 pub use routing::{Metric, Path, RouteError, Routing};
 pub use scenario::{Flow, PacketSizes, Scenario, ScenarioError, TrafficSpec};
 pub use topology::{
-    DEFAULT_CAPACITY_BPS, DEFAULT_QUEUE_PACKETS, DirectedLink, LinkParams, Node, NodeId, Topology,
-    TopologyError,
+    CapacitySource, DEFAULT_CAPACITY_BPS, DEFAULT_QUEUE_PACKETS, DirectedLink, LinkParams, Node, NodeId,
+    Topology, TopologyError,
 };
 pub use traffic::TrafficMatrix;

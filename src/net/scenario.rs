@@ -8,7 +8,7 @@ use rand_distr::{Distribution, Exp1};
 use serde::{Deserialize, Serialize};
 
 use super::routing::{Metric, Path, RouteError, Routing, validate_path};
-use super::topology::{LinkParams, Node, NodeId, Topology};
+use super::topology::{CapacitySource, LinkParams, Node, NodeId, Topology};
 use super::traffic::{self, ROUTENET_MAX_AVG_LAMBDA, TrafficMatrix};
 
 /// The `format` field of scenario files this version reads and writes.
@@ -242,6 +242,7 @@ impl Scenario {
                     a: index[&a] as u64,
                     b: index[&b] as u64,
                     capacity_bps: p.capacity_bps,
+                    capacity_source: self.topology.capacity_source(a, b).clone(),
                     queue_packets: p.queue_packets,
                     propagation_s: p.propagation_s,
                 })
@@ -283,10 +284,17 @@ struct LinkRecord {
     a: u64,
     b: u64,
     capacity_bps: f64,
+    /// Where the capacity came from (absent: set by the user).
+    #[serde(default, skip_serializing_if = "is_user")]
+    capacity_source: CapacitySource,
     #[serde(default = "default_queue")]
     queue_packets: u32,
     #[serde(default)]
     propagation_s: f64,
+}
+
+fn is_user(source: &CapacitySource) -> bool {
+    *source == CapacitySource::User
 }
 
 fn default_queue() -> u32 {
@@ -352,9 +360,9 @@ impl ScenarioFile {
                 queue_packets: l.queue_packets,
                 propagation_s: l.propagation_s,
             };
-            topology
-                .add_link(node_of(&place, l.a)?, node_of(&place, l.b)?, params)
-                .map_err(|e| ScenarioError::invalid(&place, e))?;
+            let (a, b) = (node_of(&place, l.a)?, node_of(&place, l.b)?);
+            topology.add_link(a, b, params).map_err(|e| ScenarioError::invalid(&place, e))?;
+            topology.set_capacity_source(a, b, l.capacity_source.clone()).expect("the link was just added");
         }
 
         let mut scenario = Scenario::new(self.name, topology);
@@ -396,6 +404,18 @@ mod tests {
         assert_eq!(s.traffic.get(0, 1), 420.5);
         assert_eq!(s.routing.path(1, 0).unwrap(), &vec![1, 0]);
         assert_eq!(Scenario::from_json(s.to_json().as_bytes()).unwrap(), s);
+    }
+
+    #[test]
+    fn capacity_sources_survive_a_round_trip() {
+        let mut s = Scenario::from_json(EXAMPLE.as_bytes()).unwrap();
+        let label = CapacitySource::Label { text: "45 Mbps DS-3".into(), range: false };
+        s.topology.set_capacity_source(0, 1, label.clone()).unwrap();
+        let json = s.to_json();
+        assert!(json.contains("45 Mbps DS-3"), "{json}");
+        let again = Scenario::from_json(json.as_bytes()).unwrap();
+        assert_eq!(again.topology.capacity_source(1, 0), &label);
+        assert_eq!(again, s);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The network graph: nodes and duplex links stored as pairs of directed links.
 
+use std::collections::BTreeMap;
+
 use petgraph::Direction;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::{EdgeIndexable, EdgeRef, NodeIndexable};
@@ -65,6 +67,54 @@ impl LinkParams {
     }
 }
 
+/// Where a link's capacity came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "lowercase")]
+pub enum CapacitySource {
+    /// A GML `LinkSpeedRaw` (bit/s).
+    Raw,
+    /// A GML `LinkSpeed` with its `LinkSpeedUnits`.
+    Units,
+    /// Read from the link's label text; `range` when the label gives a range or a bound, whose
+    /// lower figure was taken.
+    Label { text: String, range: bool },
+    /// The file states none: the capacity was assumed (see `--missing-speed`).
+    Assumed,
+    /// Set by the user (in the app, a scenario file, or pathcast itself).
+    #[default]
+    User,
+}
+
+impl CapacitySource {
+    /// Short name: raw, units, label, assumed or user.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CapacitySource::Raw => "raw",
+            CapacitySource::Units => "units",
+            CapacitySource::Label { .. } => "label",
+            CapacitySource::Assumed => "assumed",
+            CapacitySource::User => "user",
+        }
+    }
+
+    /// How trustworthy the figure is, for merging parallel edges: the merged link keeps the
+    /// weakest source.
+    fn strength(&self) -> u8 {
+        match self {
+            CapacitySource::Assumed => 0,
+            CapacitySource::Label { .. } => 1,
+            CapacitySource::Units => 2,
+            CapacitySource::Raw => 3,
+            CapacitySource::User => 4,
+        }
+    }
+
+    /// The weaker of two sources.
+    pub fn weakest(self, other: CapacitySource) -> CapacitySource {
+        if other.strength() < self.strength() { other } else { self }
+    }
+}
+
 /// One direction of a duplex link.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DirectedLink {
@@ -97,6 +147,9 @@ pub enum TopologyError {
 #[derive(Debug, Clone, Default)]
 pub struct Topology {
     graph: StableDiGraph<Node, LinkParams>,
+    /// Where each duplex link's capacity came from, keyed by (smaller, larger) node id; links
+    /// not listed were set by the user.
+    capacity_sources: BTreeMap<(NodeId, NodeId), CapacitySource>,
 }
 
 impl Topology {
@@ -112,7 +165,9 @@ impl Topology {
 
     /// Removes a node and every link touching it.
     pub fn remove_node(&mut self, id: NodeId) -> Result<Node, TopologyError> {
-        self.graph.remove_node(NodeIndex::new(id)).ok_or(TopologyError::UnknownNode(id))
+        let node = self.graph.remove_node(NodeIndex::new(id)).ok_or(TopologyError::UnknownNode(id))?;
+        self.capacity_sources.retain(|&(a, b), _| a != id && b != id);
+        Ok(node)
     }
 
     /// Adds a duplex link with the same parameters in both directions.
@@ -135,6 +190,7 @@ impl Topology {
     pub fn remove_link(&mut self, a: NodeId, b: NodeId) -> Result<(), TopologyError> {
         let ab = self.edge(a, b).ok_or(TopologyError::MissingLink(a, b))?;
         self.graph.remove_edge(ab);
+        self.capacity_sources.remove(&(a.min(b), a.max(b)));
         if let Some(ba) = self.edge(b, a) {
             self.graph.remove_edge(ba);
         }
@@ -149,6 +205,41 @@ impl Topology {
             self.graph[e] = params;
         }
         Ok(())
+    }
+
+    /// Where the capacity of the link between `a` and `b` came from ([`CapacitySource::User`] for
+    /// links without a recorded source).
+    pub fn capacity_source(&self, a: NodeId, b: NodeId) -> &CapacitySource {
+        static USER: CapacitySource = CapacitySource::User;
+        self.capacity_sources.get(&(a.min(b), a.max(b))).unwrap_or(&USER)
+    }
+
+    /// Records where the capacity of the link between `a` and `b` came from.
+    pub fn set_capacity_source(
+        &mut self,
+        a: NodeId,
+        b: NodeId,
+        source: CapacitySource,
+    ) -> Result<(), TopologyError> {
+        if !self.are_linked(a, b) {
+            return Err(TopologyError::MissingLink(a, b));
+        }
+        let key = (a.min(b), a.max(b));
+        if source == CapacitySource::User {
+            self.capacity_sources.remove(&key);
+        } else {
+            self.capacity_sources.insert(key, source);
+        }
+        Ok(())
+    }
+
+    /// Duplex links per capacity source name (raw, units, label, assumed, user).
+    pub fn capacity_source_counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for (a, b, _) in self.duplex_links() {
+            *counts.entry(self.capacity_source(a, b).name()).or_insert(0) += 1;
+        }
+        counts
     }
 
     /// The node with this id.
@@ -269,7 +360,8 @@ impl Topology {
 }
 
 impl PartialEq for Topology {
-    /// Same node ids with the same nodes, and the same directed links with the same parameters.
+    /// Same node ids with the same nodes, and the same directed links with the same parameters and
+    /// capacity sources.
     fn eq(&self, other: &Self) -> bool {
         let links = |t: &Topology| {
             let mut v: Vec<(NodeId, NodeId, LinkParams)> =
@@ -277,7 +369,9 @@ impl PartialEq for Topology {
             v.sort_by_key(|(a, b, _)| (*a, *b));
             v
         };
-        self.nodes().eq(other.nodes()) && links(self) == links(other)
+        self.nodes().eq(other.nodes())
+            && links(self) == links(other)
+            && self.capacity_sources == other.capacity_sources
     }
 }
 

@@ -55,6 +55,8 @@ pub enum Command {
     /// Carry out the action that waited for "discard unsaved changes?".
     ConfirmDiscard,
     CancelDiscard,
+    /// Hide the banner about assumed link speeds.
+    DismissSpeedWarning,
     /// Quit the app.
     Close,
 }
@@ -98,12 +100,15 @@ pub struct Forms {
     pub dataset_seed: u64,
     pub dataset_out: String,
     pub verify_packets: u64,
+    /// The capacity "set all assumed speeds" gives, as typed (e.g. `10G`).
+    pub assumed_speed: String,
 }
 
 impl Default for Forms {
     fn default() -> Self {
         Forms {
             traffic_seed: 1,
+            assumed_speed: "1G".into(),
             peak_utilisation: 0.7,
             scale: 1.1,
             train: TrainConfig {
@@ -226,6 +231,9 @@ const RECENT_MAX: usize = 8;
 /// The pathcast desktop app.
 pub struct PathcastApp {
     pub doc: Document,
+    /// Set when the open file's link speeds were partly or wholly assumed: shown as a banner
+    /// until the user dismisses it or opens another file.
+    pub speed_warning: Option<String>,
     predictor: Predictor,
     jobs: Jobs,
     /// Predictions for the current revision (or the newest one received).
@@ -266,6 +274,7 @@ impl PathcastApp {
         let recent = cc.storage.and_then(|s| eframe::get_value(s, RECENT_KEY)).unwrap_or_default();
         let mut app = PathcastApp {
             doc: Document::new(starter("nsfnet"), None),
+            speed_warning: None,
             predictor: Predictor::spawn(wake.clone()),
             jobs: Jobs::new(wake),
             prediction: None,
@@ -373,6 +382,7 @@ impl PathcastApp {
                 }
             }
             Command::Verify => self.verify(),
+            Command::DismissSpeedWarning => self.speed_warning = None,
             Command::Sweep => {
                 self.sweeping = true;
                 self.predictor.sweep(self.doc.revision(), self.doc.effective());
@@ -412,6 +422,7 @@ impl PathcastApp {
 
     fn replace_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.speed_warning = None;
         let n = self.doc.design().topology.node_ids().collect::<Vec<_>>();
         self.view.pair = n.first().zip(n.last()).map(|(&a, &b)| (a, b)).filter(|(a, b)| a != b);
         self.view.node = None;
@@ -567,12 +578,15 @@ impl PathcastApp {
                 }
                 DialogPurpose::DatasetOut => self.forms.dataset_out = path.display().to_string(),
             },
-            JobEvent::Loaded { path, result: Ok((mut scenario, notes)) } => {
+            JobEvent::Loaded { path, result: Ok(loaded) } => {
+                let mut scenario = loaded.scenario;
                 if scenario.traffic.is_empty() {
                     scenario = with_traffic(scenario);
                 }
                 self.remember(&path);
                 self.replace_document(Document::new(scenario, Some(path.clone())));
+                self.speed_warning = loaded.speed_warning;
+                let notes = loaded.notes;
                 let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
                 self.info(format!("Opened {}{notes}", path.display()));
             }
@@ -703,6 +717,9 @@ impl PathcastApp {
     fn draw(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
         let mut commands = Vec::new();
         egui::Panel::top("menu").show(ui, |ui| panels::menu_bar(ui, self, &mut commands));
+        if self.speed_warning.is_some() {
+            egui::Panel::top("speeds").show(ui, |ui| panels::speed_banner(ui, self, &mut commands));
+        }
         egui::Panel::bottom("status").show(ui, |ui| panels::status_bar(ui, self));
         egui::Panel::left("controls")
             .default_size(320.0)

@@ -319,6 +319,17 @@ fn paint(
         if selected {
             painter.line_segment([pa, pb], Stroke::new(1.0, Color32::WHITE));
         }
+        // Capacities the file did not state are marked along the link's middle: dashed when
+        // assumed, dotted when read from a label.
+        match topology.capacity_source(a, b) {
+            crate::net::CapacitySource::Assumed => {
+                painter.extend(Shape::dashed_line(&[pa, pb], Stroke::new(1.5, Color32::WHITE), 4.0, 4.0));
+            }
+            crate::net::CapacitySource::Label { .. } => {
+                painter.extend(Shape::dotted_line(&[pa, pb], Color32::LIGHT_BLUE, 6.0, 1.2));
+            }
+            _ => {}
+        }
     }
     // The selected pair's path (as routed after failures), and a route being drawn.
     if let Some((src, dst)) = app.view.pair
@@ -412,11 +423,24 @@ fn tooltip(
         let p = forward.params;
         ui.strong(format!("link {a} — {b}{}", if app.doc.is_failed(a, b) { " (failed)" } else { "" }));
         ui.label(format!(
-            "{:.0} kbit/s, queue {} packets, propagation {:.2} ms",
-            p.capacity_bps / 1e3,
+            "{}, queue {} packets, propagation {}",
+            crate::net::units::format_bps(p.capacity_bps),
             p.queue_packets,
-            p.propagation_s * 1e3
+            crate::net::units::format_seconds(p.propagation_s)
         ));
+        let source = design.topology.capacity_source(a, b);
+        match source {
+            crate::net::CapacitySource::Assumed => {
+                ui.colored_label(crate::ui::analysis::WARNING, "capacity assumed: the file states none");
+            }
+            crate::net::CapacitySource::Label { text, range } => {
+                let range = if *range { ", the lower figure of a range" } else { "" };
+                ui.label(format!("capacity read from the label {text:?}{range}"));
+            }
+            other => {
+                ui.label(format!("capacity source: {}", other.name()));
+            }
+        }
         for (from, to) in [(a, b), (b, a)] {
             let util = app.figures.value(LinkColouring::Utilisation, from, to);
             let delay = app.figures.value(LinkColouring::DelayContribution, from, to);

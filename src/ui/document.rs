@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use crate::net::routing;
 use crate::net::traffic::BadRate;
 use crate::net::{
-    LinkParams, Metric, Node, NodeId, Path, RouteError, Routing, Scenario, TopologyError, TrafficSpec,
+    CapacitySource, LinkParams, Metric, Node, NodeId, Path, RouteError, Routing, Scenario, TopologyError,
+    TrafficSpec,
 };
 
 /// One change to the document.
@@ -36,6 +37,8 @@ pub enum Edit {
         b: NodeId,
         params: LinkParams,
     },
+    /// Gives every link whose capacity was assumed at import this capacity (bit/s), as the user's.
+    SetAssumedCapacities(f64),
     /// Routes a pair over a hand-picked node sequence.
     SetRoute(Path),
     /// Returns a pair to its shortest path.
@@ -195,8 +198,22 @@ impl Document {
                 topology_changed = true;
             }
             Edit::SetLink { a, b, params } => {
+                let before = scenario.topology.link(a, b).map(|l| l.params.capacity_bps);
                 scenario.topology.set_link(a, b, params)?;
-                scenario.topology.set_link(b, a, params)?;
+                if before != Some(params.capacity_bps) {
+                    scenario.topology.set_capacity_source(a, b, CapacitySource::User)?;
+                }
+            }
+            Edit::SetAssumedCapacities(capacity_bps) => {
+                let assumed: Vec<_> = scenario
+                    .topology
+                    .duplex_links()
+                    .filter(|&(a, b, _)| *scenario.topology.capacity_source(a, b) == CapacitySource::Assumed)
+                    .collect();
+                for (a, b, params) in assumed {
+                    scenario.topology.set_link(a, b, LinkParams { capacity_bps, ..params })?;
+                    scenario.topology.set_capacity_source(a, b, CapacitySource::User)?;
+                }
             }
             Edit::SetRoute(path) => {
                 let (src, dst) = (path.first().copied().unwrap_or(0), path.last().copied().unwrap_or(0));
@@ -378,6 +395,30 @@ mod tests {
         let t = &doc.design().topology;
         assert_eq!(t.link(0, 1).unwrap().params, fast);
         assert_eq!(t.link(1, 0).unwrap().params, fast);
+    }
+
+    #[test]
+    fn assumed_capacities_are_set_at_once_and_become_the_users() {
+        let mut doc = nsfnet();
+        let mut scenario = doc.design().clone();
+        for (a, b) in [(0, 1), (3, 4)] {
+            scenario.topology.set_capacity_source(a, b, CapacitySource::Assumed).unwrap();
+        }
+        let mut doc2 = Document::new(scenario, None);
+        doc2.apply(Edit::SetAssumedCapacities(1e9)).unwrap();
+        let t = &doc2.design().topology;
+        for (a, b) in [(0, 1), (3, 4)] {
+            assert_eq!(t.link(a, b).unwrap().params.capacity_bps, 1e9);
+            assert_eq!(t.link(b, a).unwrap().params.capacity_bps, 1e9);
+            assert_eq!(*t.capacity_source(a, b), CapacitySource::User);
+        }
+        assert_eq!(t.link(0, 2).unwrap().params.capacity_bps, 1e4, "other links keep theirs");
+        assert!(doc.apply(Edit::SetAssumedCapacities(0.0)).is_ok(), "no assumed link: nothing to refuse");
+        let mut scenario = doc2.design().clone();
+        scenario.topology.set_capacity_source(0, 2, CapacitySource::Assumed).unwrap();
+        let mut doc3 = Document::new(scenario, None);
+        assert!(doc3.apply(Edit::SetAssumedCapacities(0.0)).is_err(), "a zero capacity is refused");
+        assert_eq!(*doc3.design().topology.capacity_source(0, 2), CapacitySource::Assumed, "unchanged");
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub enum JobEvent {
     },
     Loaded {
         path: PathBuf,
-        result: Result<(Scenario, Vec<String>), String>,
+        result: Result<files::Loaded, String>,
     },
     Saved {
         path: PathBuf,
@@ -121,8 +121,7 @@ impl Jobs {
     /// Loads a topology (GML, or a built-in name) or a scenario (JSON).
     pub fn load(&self, path: PathBuf) {
         self.spawn("load", move || {
-            let result =
-                files::load_topology(&path.to_string_lossy(), &Default::default()).map_err(|e| e.to_string());
+            let result = files::load(&path.to_string_lossy(), &Default::default()).map_err(|e| e.to_string());
             JobEvent::Loaded { path, result }
         });
     }

@@ -480,3 +480,53 @@ fn dataset(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>
         );
     }
 }
+
+/// The banner shown when the open file's link speeds were partly or wholly assumed: what was
+/// assumed, the links concerned with their sources, and one action that sets them all.
+pub fn speed_banner(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
+    let Some(warning) = app.speed_warning.clone() else { return };
+    let topology = &app.doc.design().topology;
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(crate::ui::analysis::WARNING, format!("{warning}: review"));
+        ui.label("Set all assumed speeds to");
+        ui.add(egui::TextEdit::singleline(&mut app.forms.assumed_speed).desired_width(70.0))
+            .on_hover_text("A bit rate: 10k, 2.5M, 10G, 100 Gbit/s");
+        let parsed = crate::net::units::parse_bps(&app.forms.assumed_speed);
+        if ui.add_enabled(parsed.is_ok(), egui::Button::new("Apply")).clicked()
+            && let Ok(bps) = parsed
+        {
+            commands.push(Command::Edit(Edit::SetAssumedCapacities(bps)));
+        }
+        if ui.button("Dismiss").clicked() {
+            commands.push(Command::DismissSpeedWarning);
+        }
+    });
+    ui.collapsing("Links whose speed was assumed or read from a label", |ui| {
+        egui::ScrollArea::vertical().max_height(120.0).show(ui, |ui| {
+            egui::Grid::new("speed_sources").striped(true).show(ui, |ui| {
+                ui.strong("link");
+                ui.strong("capacity");
+                ui.strong("source");
+                ui.end_row();
+                for (a, b, params) in topology.duplex_links() {
+                    let source = topology.capacity_source(a, b);
+                    let how = match source {
+                        crate::net::CapacitySource::Assumed => "assumed".to_owned(),
+                        crate::net::CapacitySource::Label { text, range } => {
+                            format!(
+                                "label {text:?}{}",
+                                if *range { " (lower figure of a range)" } else { "" }
+                            )
+                        }
+                        _ => continue,
+                    };
+                    let name = |n| topology.node(n).map_or(n.to_string(), |x| x.label.clone());
+                    ui.label(format!("{} - {}", name(a), name(b)));
+                    ui.label(crate::net::units::format_bps(params.capacity_bps));
+                    ui.label(how);
+                    ui.end_row();
+                }
+            });
+        });
+    });
+}

@@ -16,6 +16,7 @@ use crate::net::PacketSizes;
 use crate::net::gml::parse::{self, Entry, Value};
 
 /// A parsed `graphs/` file.
+#[derive(Debug)]
 struct Graph {
     nodes: u32,
     links: Vec<LinkRecord>,

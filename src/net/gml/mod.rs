@@ -1,14 +1,18 @@
 //! Topology Zoo GML import and export.
 //!
 //! Import rules: every `edge` is a duplex link whatever `directed` says; parallel edges between
-//! the same two nodes are merged into one link whose capacity is their sum; self-loops are skipped;
-//! `LinkSpeedRaw` is the capacity in bit/s and a link without one gets
-//! [`DEFAULT_CAPACITY_BPS`](super::DEFAULT_CAPACITY_BPS). A link without a `PropagationDelay`
-//! whose two ends have coordinates gets the great-circle distance over the speed of light in
-//! fibre, unless [`ImportOptions::geographic_propagation`] is off. GML ids become node ids `0..n`
-//! in increasing GML-id order. Each adjustment is reported as a note.
+//! the same two nodes are merged into one link whose capacity is their sum; self-loops are skipped.
+//! A link's capacity comes from, in this order: `LinkSpeedRaw` (bit/s); `LinkSpeed` ×
+//! `LinkSpeedUnits`; its `LinkLabel` ("45 Mbps DS-3", "OC192/STM64", see [`speed`]). A link with
+//! none of these gets an assumed capacity by [`MissingSpeed`] (the median of the file's speeds by
+//! default; 1 Gbit/s on every link when the file gives none), and every link records where its
+//! capacity came from ([`CapacitySource`]). A link without a `PropagationDelay` whose two ends
+//! have coordinates gets the great-circle distance over the speed of light in fibre, unless
+//! [`ImportOptions::geographic_propagation`] is off. GML ids become node ids `0..n` in increasing
+//! GML-id order. Each adjustment is reported as a note.
 
 pub mod parse;
+pub mod speed;
 
 pub use parse::{GmlError, Position};
 
@@ -18,18 +22,79 @@ use std::fmt::Write;
 use parse::{Entry, Value, encode_string};
 
 use super::geo;
-use super::topology::{LinkParams, Node, NodeId, Topology};
+use super::topology::{CapacitySource, LinkParams, Node, NodeId, Topology};
+use super::units::{format_bps, parse_bps};
 
 /// Choices made while importing.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ImportOptions {
     /// Set the propagation delay of links between nodes with coordinates from their distance.
     pub geographic_propagation: bool,
+    /// The capacity of links whose speed the file does not state.
+    pub missing_speed: MissingSpeed,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { geographic_propagation: true }
+        ImportOptions { geographic_propagation: true, missing_speed: MissingSpeed::Median }
+    }
+}
+
+/// The capacity given to links whose speed the file does not state.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum MissingSpeed {
+    /// The median of the speeds the file does state.
+    #[default]
+    Median,
+    /// The lowest speed the file states.
+    Min,
+    /// This many bit/s.
+    Bits(f64),
+}
+
+/// Every link's capacity when a file states no speed at all (and no `--missing-speed` is given).
+pub const NO_SPEEDS_BPS: f64 = 1e9;
+
+impl std::str::FromStr for MissingSpeed {
+    type Err = String;
+
+    /// `median`, `min`, or a bit rate (`10G`, `2.5M`, `1e9`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "median" => Ok(MissingSpeed::Median),
+            "min" => Ok(MissingSpeed::Min),
+            other => parse_bps(other).map(MissingSpeed::Bits),
+        }
+    }
+}
+
+/// How an import's links got their capacities.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpeedSummary {
+    /// Duplex links.
+    pub links: usize,
+    /// Links per source name (raw, units, label, assumed).
+    pub sources: BTreeMap<&'static str, usize>,
+    /// The capacity given to links without a stated speed (when there are any), and why.
+    pub assumed: Option<(f64, String)>,
+}
+
+impl SpeedSummary {
+    /// Links whose capacity was assumed (now, or by the import that wrote the file).
+    pub fn assumed_links(&self) -> usize {
+        self.sources.get("assumed").copied().unwrap_or(0)
+    }
+
+    /// One line for the user when this import assumed capacities, e.g. "22 of 61 link speeds
+    /// assumed (10 Gbit/s, the median of the file's speeds)".
+    pub fn warning(&self) -> Option<String> {
+        let (bps, why) = self.assumed.as_ref()?;
+        Some(format!(
+            "{} of {} link speeds assumed ({}, {why})",
+            self.assumed_links(),
+            self.links,
+            format_bps(*bps)
+        ))
     }
 }
 
@@ -41,6 +106,8 @@ pub struct Imported {
     pub name: Option<String>,
     /// Human-readable notes on merged, skipped or defaulted items.
     pub notes: Vec<String>,
+    /// Where the links' capacities came from.
+    pub speeds: SpeedSummary,
 }
 
 /// Reads a GML document into a topology with the default options.
@@ -74,16 +141,15 @@ pub fn import_with(bytes: &[u8], options: ImportOptions) -> Result<Imported, Gml
     }
 
     let mut notes = Vec::new();
-    let mut links: BTreeMap<(NodeId, NodeId), LinkParams> = BTreeMap::new();
-    let (mut defaulted, mut merged, mut loops, mut geographic) = (0, 0, 0, 0);
+    // Per link: its parameters, the summed stated speed, the edges without one, and the source.
+    let mut links: BTreeMap<(NodeId, NodeId), (LinkParams, f64, usize, CapacitySource)> = BTreeMap::new();
+    let (mut merged, mut loops, mut geographic) = (0, 0, 0);
     for entry in graph.iter().filter(|e| e.key == "edge") {
-        let edge = read_edge(entry, &ids)?;
+        let mut edge = read_edge(entry, &ids)?;
         if edge.a == edge.b {
             loops += 1;
             continue;
         }
-        defaulted += usize::from(!edge.capacity_given);
-        let mut edge = edge;
         if !edge.propagation_given && options.geographic_propagation {
             let place = |n: NodeId| topology.node(n).and_then(|n| n.lat.zip(n.lon));
             if let (Some((lat_a, lon_a)), Some((lat_b, lon_b))) = (place(edge.a), place(edge.b)) {
@@ -92,11 +158,17 @@ pub fn import_with(bytes: &[u8], options: ImportOptions) -> Result<Imported, Gml
             }
         }
         let key = (edge.a.min(edge.b), edge.a.max(edge.b));
+        let (stated, missing) = match edge.speed {
+            Some(bps) => (bps, 0),
+            None => (0.0, 1),
+        };
         match links.get_mut(&key) {
-            Some(existing) => {
+            Some((_, sum, unknown, source)) => {
                 merged += 1;
-                existing.capacity_bps += edge.params.capacity_bps;
-                if !existing.capacity_bps.is_finite() {
+                *sum += stated;
+                *unknown += missing;
+                *source = std::mem::take(source).weakest(edge.source);
+                if !sum.is_finite() {
                     return Err(GmlError::at(
                         entry.position,
                         "parallel edges add up to a capacity that is not a finite number",
@@ -104,12 +176,38 @@ pub fn import_with(bytes: &[u8], options: ImportOptions) -> Result<Imported, Gml
                 }
             }
             None => {
-                links.insert(key, edge.params);
+                links.insert(key, (edge.params, stated, missing, edge.source));
             }
         }
     }
-    for ((a, b), params) in links {
+    // Links whose every edge states a speed set the assumed one.
+    let mut stated: Vec<f64> = links.values().filter(|l| l.2 == 0).map(|l| l.1).collect();
+    stated.sort_by(f64::total_cmp);
+    let assumed = match (options.missing_speed, stated.is_empty()) {
+        (MissingSpeed::Bits(bps), _) => (bps, "as --missing-speed asks".to_owned()),
+        (_, true) => (NO_SPEEDS_BPS, "the file states no speeds; the same on every link".to_owned()),
+        (MissingSpeed::Median, false) => {
+            (stated[stated.len() / 2], "the median of the file's speeds".to_owned())
+        }
+        (MissingSpeed::Min, false) => (stated[0], "the lowest of the file's speeds".to_owned()),
+    };
+    let mut speeds = SpeedSummary { links: links.len(), ..SpeedSummary::default() };
+    // Edges without any speed now (links marked assumed by an earlier export keep their figure).
+    let assumed_now: usize = links.values().map(|l| l.2).sum();
+    for ((a, b), (mut params, sum, unknown, source)) in links {
+        params.capacity_bps = sum + unknown as f64 * assumed.0;
+        if !params.capacity_bps.is_finite() {
+            return Err(GmlError::at(
+                Position::default(),
+                format!("link {a} - {b}: capacity is not a finite number"),
+            ));
+        }
+        *speeds.sources.entry(source.name()).or_insert(0) += 1;
         topology.add_link(a, b, params).expect("endpoints exist, distinct, validated and unique");
+        topology.set_capacity_source(a, b, source).expect("the link was just added");
+    }
+    if assumed_now > 0 {
+        speeds.assumed = Some(assumed);
     }
     if loops > 0 {
         notes.push(format!("{loops} self-loop edge(s) skipped"));
@@ -122,13 +220,10 @@ pub fn import_with(bytes: &[u8], options: ImportOptions) -> Result<Imported, Gml
             "{geographic} edge(s) given a propagation delay from the great-circle distance between their ends"
         ));
     }
-    if defaulted > 0 {
-        notes.push(format!(
-            "{defaulted} edge(s) without LinkSpeedRaw given the default capacity of {} bit/s",
-            super::DEFAULT_CAPACITY_BPS
-        ));
+    if let Some(warning) = speeds.warning() {
+        notes.push(warning);
     }
-    Ok(Imported { topology, name, notes })
+    Ok(Imported { topology, name, notes, speeds })
 }
 
 /// Writes a topology as GML that [`import`] reads back to the same topology (ids compacted).
@@ -150,11 +245,21 @@ pub fn export(topology: &Topology, name: &str) -> String {
         out.push_str("  ]\n");
     }
     for (a, b, p) in topology.duplex_links() {
+        let source = topology.capacity_source(a, b);
         let _ = writeln!(
             out,
-            "  edge [\n    source {}\n    target {}\n    LinkSpeedRaw {:?}\n    QueuePackets {}\n    PropagationDelay {:?}\n  ]",
-            index[&a], index[&b], p.capacity_bps, p.queue_packets, p.propagation_s
+            "  edge [\n    source {}\n    target {}\n    LinkSpeedRaw {:?}\n    CapacitySource {}\n    QueuePackets {}\n    PropagationDelay {:?}",
+            index[&a],
+            index[&b],
+            p.capacity_bps,
+            encode_string(source.name()),
+            p.queue_packets,
+            p.propagation_s
         );
+        if let CapacitySource::Label { text, .. } = source {
+            let _ = writeln!(out, "    LinkLabel {}", encode_string(text));
+        }
+        out.push_str("  ]\n");
     }
     out.push_str("]\n");
     out
@@ -218,8 +323,46 @@ struct Edge {
     a: NodeId,
     b: NodeId,
     params: LinkParams,
-    capacity_given: bool,
+    /// The stated speed (bit/s), if the edge states one, and where it came from.
+    speed: Option<f64>,
+    source: CapacitySource,
     propagation_given: bool,
+}
+
+/// An edge's stated speed and its source: `LinkSpeedRaw`, then `LinkSpeed` × `LinkSpeedUnits`,
+/// then the `LinkLabel`; pathcast's own export adds `CapacitySource`, which wins.
+fn edge_speed(items: &[Entry]) -> Result<(Option<f64>, CapacitySource), GmlError> {
+    let label = field(items, "LinkLabel").and_then(|e| e.value.as_text());
+    let from_label = |text: &str| {
+        speed::parse_label(text)
+            .map(|s| (s.bps, CapacitySource::Label { text: text.to_owned(), range: s.range }))
+    };
+    if let Some(e) = field(items, "LinkSpeedRaw") {
+        let bps = number(e)?;
+        if bps <= 0.0 {
+            return Err(GmlError::at(e.position, format!("LinkSpeedRaw {bps} must be positive")));
+        }
+        let source = match field(items, "CapacitySource").and_then(|e| e.value.as_text()).as_deref() {
+            Some("assumed") => CapacitySource::Assumed,
+            Some("user") => CapacitySource::User,
+            Some("units") => CapacitySource::Units,
+            Some("label") => label.as_deref().and_then(from_label).map_or(CapacitySource::Raw, |(_, s)| s),
+            _ => CapacitySource::Raw,
+        };
+        return Ok((Some(bps), source));
+    }
+    let text = |key: &str| {
+        field(items, key).and_then(|e| e.value.as_text().or_else(|| e.value.as_f64().map(|x| x.to_string())))
+    };
+    if let (Some(value), Some(units)) = (text("LinkSpeed"), text("LinkSpeedUnits"))
+        && let Some(bps) = speed::from_units(&value, &units)
+    {
+        return Ok((Some(bps), CapacitySource::Units));
+    }
+    Ok(match label.as_deref().and_then(from_label) {
+        Some((bps, source)) => (Some(bps), source),
+        None => (None, CapacitySource::Assumed),
+    })
 }
 
 fn read_edge(entry: &Entry, ids: &HashMap<i64, NodeId>) -> Result<Edge, GmlError> {
@@ -234,16 +377,7 @@ fn read_edge(entry: &Entry, ids: &HashMap<i64, NodeId>) -> Result<Edge, GmlError
     };
     let (a, b) = (endpoint("source")?, endpoint("target")?);
     let mut params = LinkParams::default();
-    let speed = field(items, "LinkSpeedRaw");
-    if let Some(e) = speed {
-        params.capacity_bps = number(e)?;
-        if params.capacity_bps <= 0.0 {
-            return Err(GmlError::at(
-                e.position,
-                format!("LinkSpeedRaw {} must be positive", params.capacity_bps),
-            ));
-        }
-    }
+    let (speed, source) = edge_speed(items)?;
     if let Some(e) = field(items, "QueuePackets") {
         params.queue_packets = integer(e)?
             .try_into()
@@ -258,7 +392,7 @@ fn read_edge(entry: &Entry, ids: &HashMap<i64, NodeId>) -> Result<Edge, GmlError
             return Err(GmlError::at(e.position, "PropagationDelay must not be negative"));
         }
     }
-    Ok(Edge { a, b, params, capacity_given: speed.is_some(), propagation_given: propagation.is_some() })
+    Ok(Edge { a, b, params, speed, source, propagation_given: propagation.is_some() })
 }
 
 #[cfg(test)]
@@ -285,8 +419,15 @@ mod tests {
         assert_eq!(t.node(0).unwrap().lat, Some(1.5));
         assert_eq!(t.node(0).unwrap().lon, Some(-2.0));
         assert_eq!(t.link(0, 1).unwrap().params.capacity_bps, 1.5e9);
-        assert_eq!(t.link(2, 1).unwrap().params.capacity_bps, crate::net::DEFAULT_CAPACITY_BPS);
+        // The edge without a speed gets the median of the stated ones (here the only one).
+        assert_eq!(t.link(2, 1).unwrap().params.capacity_bps, 1.5e9);
+        assert_eq!(t.capacity_source(1, 2), &CapacitySource::Assumed);
+        assert_eq!(t.capacity_source(0, 1), &CapacitySource::Raw);
         assert_eq!(imp.notes.len(), 3, "{:?}", imp.notes);
+        assert_eq!(
+            imp.speeds.warning().unwrap(),
+            "1 of 2 link speeds assumed (1.5 Gbit/s, the median of the file's speeds)"
+        );
     }
 
     #[test]
@@ -312,7 +453,9 @@ mod tests {
             "{:?}",
             imp.notes
         );
-        let off = import_with(gml, ImportOptions { geographic_propagation: false }).unwrap();
+        let off =
+            import_with(gml, ImportOptions { geographic_propagation: false, ..ImportOptions::default() })
+                .unwrap();
         assert_eq!(off.topology.link(0, 1).unwrap().params.propagation_s, 0.0);
     }
 
