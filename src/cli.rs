@@ -19,6 +19,36 @@ use crate::train::devices::Devices;
 use crate::train::trainer::OptimizerKind;
 use crate::train::{TrainConfig, TrainEvent};
 
+/// Writes a line to standard output; a closed pipe (`pathcast … | head`) ends the command quietly
+/// instead of panicking as `println!` does.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err(anyhow::Error::from)?;
+    }};
+}
+
+/// Whether an error is standard output closed by its reader: the command's output simply ends.
+pub fn is_closed_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Text from files and arguments, safe to print: control characters (terminal escapes) are shown
+/// as `\u{..}` instead of being sent to the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// What-if per-path delay prediction for network planners.
 #[derive(Debug, Parser)]
 #[command(name = "pathcast", version, about)]
@@ -373,6 +403,10 @@ pub struct SimulateArgs {
     packets: u64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Stop after this many events (about 13 million a second); the figures reached so far are
+    /// printed, with a warning that they are short of the packet count.
+    #[arg(long, default_value_t = 300_000_000)]
+    max_events: u64,
     #[arg(long)]
     json: bool,
 }
@@ -444,17 +478,17 @@ fn topo_info(file: &str, as_json: bool, import: &ImportOptions) -> Result<()> {
             "speed_warning": speed_warning,
             "notes": notes,
         });
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        outln!("{}", serde_json::to_string_pretty(&info)?);
     } else {
-        println!("{}", scenario.name);
-        println!("nodes           {}", t.node_count());
-        println!("links (duplex)  {}", t.link_count());
-        println!("directed links  {}", t.directed_link_count());
-        println!("connected       {}", if t.is_connected() { "yes" } else { "no" });
+        outln!("{}", scenario.name);
+        outln!("nodes           {}", t.node_count());
+        outln!("links (duplex)  {}", t.link_count());
+        outln!("directed links  {}", t.directed_link_count());
+        outln!("connected       {}", if t.is_connected() { "yes" } else { "no" });
         if !caps.is_empty() {
-            println!("capacity        {} – {}", units::format_bps(min), units::format_bps(max));
+            outln!("capacity        {} – {}", units::format_bps(min), units::format_bps(max));
             let sources: Vec<String> = sources.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            println!("speeds from     {}", sources.join(", "));
+            outln!("speeds from     {}", sources.join(", "));
         }
     }
     Ok(())
@@ -514,15 +548,15 @@ fn routes(args: RoutesArgs, import: &ImportOptions) -> Result<()> {
         if args.json {
             rows.push(json!({"src": src, "dst": dst, "path": path, "hops": path.len() - 1, "alternatives": alternatives}));
         } else {
-            println!("{src} → {dst}: {}", join(path));
+            outln!("{src} → {dst}: {}", join(path));
             for alt in &alternatives {
                 let p: Vec<usize> = serde_json::from_value(alt["path"].clone())?;
-                println!("    alternative (cost {}): {}", alt["cost"], join(&p));
+                outln!("    alternative (cost {}): {}", alt["cost"], join(&p));
             }
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
     }
     Ok(())
 }
@@ -537,23 +571,33 @@ fn simulate(args: SimulateArgs, import: &ImportOptions) -> Result<()> {
         seed: args.seed,
         packets_per_flow: args.packets,
         warmup_packets_per_flow: (args.packets / 10).max(1),
+        max_events: args.max_events,
         ..SimConfig::default()
     };
     let result =
         sim::simulate(&scenario, &config).with_context(|| format!("{}: cannot simulate", args.scenario))?;
     if !result.complete {
-        eprintln!("warning: event budget exhausted before every flow reached {} packets", args.packets);
+        eprintln!(
+            "warning: the event budget (--max-events {}) ran out before every flow reached {} packets: \
+             the figures rest on fewer packets",
+            args.max_events, args.packets
+        );
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        outln!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{:>4} {:>4} {:>12} {:>12} {:>12} {:>8}",
-        "src", "dst", "delay (s)", "p90 (s)", "jitter (s²)", "loss"
+        "src",
+        "dst",
+        "delay (s)",
+        "p90 (s)",
+        "jitter (s²)",
+        "loss"
     );
     for f in &result.flows {
-        println!(
+        outln!(
             "{:>4} {:>4} {:>12.5} {:>12.5} {:>12.6} {:>7.2}%",
             f.src,
             f.dst,
@@ -663,10 +707,10 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
     let dataset = Dataset::open(dir)?;
     let info = data::stats::dataset_info(&dataset)?;
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        outln!("{}", serde_json::to_string_pretty(&info)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{}: {} samples in {} shards ({} requested)",
         dir.display(),
         info.samples,
@@ -674,9 +718,9 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
         info.samples_requested
     );
     for (name, n) in &info.topologies {
-        println!("  {name}: {n} samples");
+        outln!("  {name}: {n} samples");
     }
-    println!("flows            {}", info.flows);
+    outln!("flows            {}", info.flows);
     for (what, s) in [
         ("delay (s)", info.delay_s),
         ("jitter (s²)", info.jitter_s2),
@@ -687,18 +731,18 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
         ("path hops", info.path_hops),
         ("buffer (packets)", info.queue_packets),
     ] {
-        println!("{what:<16} mean {:.4}  std {:.4}  min {:.4}  max {:.4}", s.mean, s.std, s.min, s.max);
+        outln!("{what:<16} mean {:.4}  std {:.4}  min {:.4}  max {:.4}", s.mean, s.std, s.min, s.max);
     }
     let kinds: Vec<String> = info.packets.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    println!("packet sizes     {}", kinds.join(", "));
+    outln!("packet sizes     {}", kinds.join(", "));
     if info.relative_se_median.is_finite() {
-        println!(
+        outln!(
             "delay std. error  median {:.2}%  p95 {:.2}% of the mean",
             info.relative_se_median * 100.0,
             info.relative_se_p95 * 100.0
         );
     } else {
-        println!("delay std. error  not recorded (imported labels)");
+        outln!("delay std. error  not recorded (imported labels)");
     }
     Ok(())
 }
@@ -785,14 +829,17 @@ fn eval(args: EvalArgs) -> Result<()> {
     let shards = split_shards(&datasets, Split::All, 0.0);
     let metrics = crate::train::evaluate(&model, &shards, 16, &device)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&metrics)?);
+        outln!("{}", serde_json::to_string_pretty(&metrics)?);
     } else {
         let m = &metrics.overall;
-        println!("MSE {:.5}  ρ {:.4}  MAPE {:.2}%  over {} paths", m.mse, m.pearson, m.mape, m.paths);
+        outln!("MSE {:.5}  ρ {:.4}  MAPE {:.2}%  over {} paths", m.mse, m.pearson, m.mape, m.paths);
         for (topology, m) in &metrics.per_topology {
-            println!(
+            outln!(
                 "  {topology}: MSE {:.5}  ρ {:.4}  MAPE {:.2}%  ({} paths)",
-                m.mse, m.pearson, m.mape, m.paths
+                m.mse,
+                m.pearson,
+                m.mape,
+                m.paths
             );
         }
     }
@@ -839,12 +886,12 @@ fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
             "overloaded_links": overloaded.len(),
             "extrapolated_flows": prediction.extrapolated_flows(),
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{:>4} {:>4} {:>12} {:>12} {:>8}  note", "src", "dst", "delay (s)", "jitter (s²)", "loss");
+        outln!("{:>4} {:>4} {:>12} {:>12} {:>8}  note", "src", "dst", "delay (s)", "jitter (s²)", "loss");
         for f in &prediction.flows {
             let note = if f.extrapolated.is_empty() { "" } else { "extrapolated" };
-            println!(
+            outln!(
                 "{:>4} {:>4} {:>12.6} {:>12.3e} {:>7.2}%  {note}",
                 f.src,
                 f.dst,
@@ -911,9 +958,9 @@ fn bench_generalization(args: BenchGeneralizationArgs) -> Result<()> {
     eprintln!("simulating {} networks (4 cases each)…", config.zoo.len() + config.random);
     let results = generalization::run(&model, &config)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        outln!("{}", serde_json::to_string_pretty(&results)?);
     } else {
-        print!("{}", generalization::markdown(&results));
+        outln!("{}", generalization::markdown(&results).trim_end());
     }
     Ok(())
 }
@@ -945,7 +992,7 @@ fn bench_train(args: BenchTrainArgs) -> Result<()> {
         eprintln!("training {name} on {} for {} steps…", config.devices, config.steps);
         runs.push(crate::train::compare::run(name, config)?);
     }
-    println!("{}", crate::train::compare::markdown(&runs));
-    println!("{}", crate::train::compare::curves(&runs));
+    outln!("{}", crate::train::compare::markdown(&runs));
+    outln!("{}", crate::train::compare::curves(&runs));
     Ok(())
 }

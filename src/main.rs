@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pathcast::cli::{Cli, Command, GuiArgs, run};
+use pathcast::cli::{Cli, Command, GuiArgs, is_closed_pipe, printable, run};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -9,8 +9,10 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or_else(|| Command::Gui(GuiArgs::default()));
     match run(command, &import) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_closed_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // One line, whatever the input put in the message.
+            eprintln!("error: {}", printable(&format!("{err:#}")).replace('\n', " "));
             ExitCode::from(2)
         }
     }

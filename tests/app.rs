@@ -305,3 +305,63 @@ fn drawing_on_the_canvas_adds_links_and_nodes() {
     harness.step();
     assert_eq!(harness.state().doc.design().topology.node_count(), nodes + 1);
 }
+
+#[test]
+fn overload_and_extrapolation_are_marked_and_offer_verify() {
+    let mut harness = launch();
+    let revision = harness.state().doc.revision();
+    // NSFNet starts at 70 % peak load: three times the traffic overloads links beyond anything the
+    // model was trained on.
+    harness.state_mut().run(Command::Edit(Edit::ScaleTraffic(3.0)));
+    wait_for(&mut harness, "predictions of the overloaded network", |app| {
+        app.doc.revision() > revision && app.predictions_current()
+    });
+    harness.run();
+    let app = harness.state();
+    let prediction = app.prediction.clone().unwrap();
+    let overloaded = prediction.overloaded();
+    assert!(!overloaded.is_empty(), "links at 210 % are overloaded");
+    assert!(prediction.extrapolated() > 0, "loads beyond the trained range are extrapolations");
+    for (&(src, dst), flow) in &prediction.flows {
+        let path = app.doc.effective().routing.path(src, dst).unwrap();
+        if path.windows(2).any(|h| overloaded.contains(&(h[0], h[1]))) {
+            assert!(flow.loss > 0.0, "{src}->{dst} crosses an overloaded link but loses nothing");
+            assert!(!flow.extrapolated.is_empty(), "{src}->{dst} is not flagged");
+        }
+    }
+    assert!(overloaded.iter().all(|&(a, b)| app.figures.overloaded(a, b)));
+    assert!(!app.figures.extrapolated.is_empty(), "the canvas marks the links beyond the trained load");
+    let cells = pathcast::ui::analysis::HeatmapCells::new(app, false).unwrap();
+    assert_eq!(cells.extrapolated.iter().filter(|&&x| x).count(), prediction.extrapolated());
+    harness.get_by_label("Verify with the simulator").click();
+    harness.step();
+    assert!(harness.state().verifying.is_some(), "the warning's button starts Verify");
+}
+
+#[test]
+fn a_file_with_missing_link_speeds_opens_with_a_banner_and_one_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("partial.gml");
+    std::fs::write(
+        &file,
+        "graph [\n node [ id 0 label \"A\" ]\n node [ id 1 label \"B\" ]\n node [ id 2 label \"C\" ]\n \
+         edge [ source 0 target 1 LinkSpeedRaw 1e10 ]\n edge [ source 1 target 2 LinkLabel \"Green Link\" ]\n \
+         edge [ source 0 target 2 LinkLabel \"2.5 Gbps\" ]\n]\n",
+    )
+    .unwrap();
+    let mut harness = launch();
+    harness.state_mut().run(Command::Open(file.clone()));
+    wait_for(&mut harness, "the file", |app| app.doc.design().topology.node_count() == 3);
+    harness.run();
+    let warning = harness.state().speed_warning.clone().expect("a banner");
+    assert_eq!(warning, "1 of 3 link speeds assumed (10 Gbit/s, the median of the file's speeds)");
+    harness.get_by_label(&format!("{warning}: review"));
+    harness.state_mut().forms.assumed_speed = "100M".into();
+    harness.get_by_label("Apply").click();
+    harness.run();
+    let topology = &harness.state().doc.design().topology;
+    assert_eq!(topology.link(1, 2).unwrap().params.capacity_bps, 1e8);
+    assert_eq!(*topology.capacity_source(1, 2), pathcast::net::CapacitySource::User);
+    assert_eq!(topology.capacity_source(0, 2).name(), "label");
+    assert_eq!(topology.link(0, 2).unwrap().params.capacity_bps, 2.5e9);
+}

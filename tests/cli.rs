@@ -179,3 +179,83 @@ fn the_shipped_model_predicts_a_built_in_topology_out_of_the_box() {
     // At 70 % peak utilisation NSFNet path delays lie between a few tens of ms and a few seconds.
     assert!(flows.iter().all(|f| (0.005..5.0).contains(&f["delay_s"].as_f64().unwrap())));
 }
+
+#[test]
+fn predict_flags_overload_and_extrapolation() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("hot.json");
+    pathcast()
+        .args(["scenario", "new", "--topology", "nsfnet", "--seed", "3", "--max-utilization", "2.5", "-o"])
+        .arg(&scenario)
+        .assert()
+        .success();
+    let out = pathcast()
+        .args(["predict", "--scenario", scenario.to_str().unwrap(), "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("is overloaded: offered 250 % of its capacity"), "{stderr}");
+    assert!(stderr.contains("lie outside what the model was trained on"), "{stderr}");
+    let predicted: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(predicted["overloaded_links"].as_u64().unwrap() >= 1);
+    let links = predicted["links"].as_array().unwrap();
+    let hot: Vec<usize> =
+        links.iter().enumerate().filter(|(_, l)| l["overloaded"] == true).map(|(i, _)| i).collect();
+    assert!(links.iter().all(|l| (l["load"].as_f64().unwrap() >= 1.0) == (l["overloaded"] == true)));
+    let flows = predicted["flows"].as_array().unwrap();
+    let flagged = flows.iter().filter(|f| !f["extrapolated"].as_array().unwrap().is_empty()).count();
+    assert_eq!(predicted["extrapolated_flows"].as_u64().unwrap() as usize, flagged);
+    assert!(flagged > 0);
+    let reason = flows.iter().find_map(|f| f["extrapolated"].as_array().unwrap().first().cloned()).unwrap();
+    assert!(reason.as_str().unwrap().contains("trained"), "{reason}");
+    assert!(
+        flows
+            .iter()
+            .all(|f| f["delay_s"].as_f64().unwrap().is_finite() && f["loss"].as_f64().unwrap() >= 0.0)
+    );
+    assert!(!hot.is_empty());
+    let lossy = flows.iter().filter(|f| f["loss"].as_f64().unwrap() > 0.01).count();
+    assert!(lossy > 0, "flows over links at 250 % lose packets");
+}
+
+#[test]
+fn topo_info_reports_where_link_speeds_came_from_and_warns_about_assumed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("partial.gml");
+    std::fs::write(
+        &file,
+        "graph [\n node [ id 0 ]\n node [ id 1 ]\n node [ id 2 ]\n node [ id 3 ]\n \
+         edge [ source 0 target 1 LinkSpeedRaw 1e10 ]\n edge [ source 1 target 2 LinkLabel \"OC192/STM64\" ]\n \
+         edge [ source 2 target 3 LinkSpeed \"2.5\" LinkSpeedUnits \"G\" ]\n edge [ source 3 target 0 ]\n]\n",
+    )
+    .unwrap();
+    let out = pathcast()
+        .args(["topo", "info", file.to_str().unwrap(), "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("warning:")).count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("1 of 4 link speeds assumed (9.95 Gbit/s, the median of the file's speeds)"),
+        "{stderr}"
+    );
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = &info["capacity_sources"];
+    assert_eq!((sources["raw"].as_u64(), sources["label"].as_u64()), (Some(1), Some(1)));
+    assert_eq!((sources["units"].as_u64(), sources["assumed"].as_u64()), (Some(1), Some(1)));
+
+    // The user's choice instead of the median; the assumed capacity is kept through a round trip.
+    let gml = dir.path().join("again.gml");
+    pathcast()
+        .args(["topo", "convert", file.to_str().unwrap(), gml.to_str().unwrap(), "--missing-speed", "100M"])
+        .assert()
+        .success();
+    let again = json_of(&["topo", "info", gml.to_str().unwrap(), "--json"]);
+    assert_eq!(again["capacity_sources"]["assumed"].as_u64(), Some(1));
+    assert_eq!(again["capacity_bps"]["min"].as_f64(), Some(1e8));
+    assert_eq!(again["speed_warning"], Value::Null, "nothing is assumed anew");
+}

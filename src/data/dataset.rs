@@ -87,16 +87,8 @@ pub struct Dataset {
 impl Dataset {
     /// Reads `DIR/manifest.json`.
     pub fn open(dir: &Path) -> Result<Self, DatasetError> {
-        let path = dir.join(MANIFEST);
-        let bytes = std::fs::read(&path).map_err(|e| DatasetError::Io(path.clone(), e))?;
-        let manifest: Manifest = serde_json::from_slice(&bytes)
-            .map_err(|e| DatasetError::Manifest(path.clone(), e.to_string()))?;
-        if manifest.format != FORMAT {
-            return Err(DatasetError::Manifest(
-                path,
-                format!("format {:?}, expected {FORMAT:?}", manifest.format),
-            ));
-        }
+        let manifest = read_manifest(dir)?;
+        check_manifest(dir, &manifest).map_err(|why| DatasetError::Manifest(dir.join(MANIFEST), why))?;
         Ok(Dataset { dir: dir.to_owned(), manifest })
     }
 
@@ -113,6 +105,59 @@ impl Dataset {
         }
         Ok(out)
     }
+}
+
+/// Reads `DIR/manifest.json` and checks its format (not its shards).
+fn read_manifest(dir: &Path) -> Result<Manifest, DatasetError> {
+    let path = dir.join(MANIFEST);
+    let bytes = std::fs::read(&path).map_err(|e| DatasetError::Io(path.clone(), e))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| DatasetError::Manifest(path.clone(), e.to_string()))?;
+    if manifest.format != FORMAT {
+        return Err(DatasetError::Manifest(
+            path,
+            format!("format {:?}, expected {FORMAT:?}", manifest.format),
+        ));
+    }
+    Ok(manifest)
+}
+
+/// Checks that a manifest agrees with itself and with its shards' headers: shards in order, each
+/// named once, inside the directory, starting where the previous one ended, no larger than the
+/// shard size, and holding the samples it lists.
+fn check_manifest(dir: &Path, manifest: &Manifest) -> Result<(), String> {
+    if manifest.shard_size == 0 {
+        return Err("shard_size is 0".into());
+    }
+    let mut next = 0u64;
+    let mut files = std::collections::HashSet::new();
+    for (i, entry) in manifest.shards.iter().enumerate() {
+        let place = format!("shards[{i}] ({})", entry.file);
+        if entry.file.contains(['/', '\\']) || entry.file.starts_with('.') || !files.insert(&entry.file) {
+            return Err(format!("{place}: not a shard file name of this directory, or listed twice"));
+        }
+        if entry.first_index != next {
+            return Err(format!("{place}: first_index {} should be {next}", entry.first_index));
+        }
+        if entry.samples == 0 || entry.samples > manifest.shard_size {
+            return Err(format!("{place}: {} samples in shards of {}", entry.samples, manifest.shard_size));
+        }
+        let count = shard::check_header(&dir.join(&entry.file)).map_err(|e| e.to_string())?;
+        if count != entry.samples {
+            return Err(format!(
+                "{place}: the shard holds {count} samples, the manifest says {}",
+                entry.samples
+            ));
+        }
+        next += u64::from(entry.samples);
+    }
+    if next > manifest.samples_requested {
+        return Err(format!(
+            "{next} samples in the shards, more than the {} requested",
+            manifest.samples_requested
+        ));
+    }
+    Ok(())
 }
 
 /// What a generation run should make.
@@ -244,10 +289,10 @@ fn write_shards_in_order(
 
 /// Keeps the shards of an earlier run with the same parameters; returns how many.
 fn resume(dir: &Path, topology_text: Option<&str>, fresh: &mut Manifest) -> Result<usize, DatasetError> {
-    let Ok(previous) = Dataset::open(dir) else {
+    // The shards are checked one by one below: a damaged one and those after it are regenerated.
+    let Ok(old) = read_manifest(dir) else {
         return Ok(0);
     };
-    let old = previous.manifest;
     let same_topology = match topology_text {
         Some(text) => std::fs::read_to_string(dir.join(TOPOLOGY)).is_ok_and(|t| t == text),
         None => !dir.join(TOPOLOGY).exists(),

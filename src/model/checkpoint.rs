@@ -138,6 +138,7 @@ pub fn latest(run_dir: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> 
         ));
     }
     meta.config.validate().map_err(|e| CheckpointError::Invalid(meta_path.clone(), e))?;
+    meta.ranges.validate().map_err(|e| CheckpointError::Invalid(meta_path.clone(), e))?;
     Ok((dir, meta))
 }
 

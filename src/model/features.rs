@@ -129,9 +129,13 @@ impl GraphLayout {
         for (position, &p) in order.iter().enumerate() {
             restore[p] = position;
         }
-        let active: Vec<usize> = (0..batch.max_path_len())
-            .map(|t| order.iter().take_while(|&&p| batch.path(p).len() > t).count())
-            .collect();
+        // Lengths decrease along `order`, so the paths longer than t are a prefix.
+        let mut active = vec![0; batch.max_path_len()];
+        for &p in &order {
+            for a in &mut active[..batch.path(p).len()] {
+                *a += 1;
+            }
+        }
 
         let path_transmission_s: Vec<f64> =
             order.iter().map(|&p| batch.path(p).iter().map(|&l| tau(l as usize)).sum()).collect();
@@ -248,8 +252,14 @@ fn received_loads(batch: &GraphBatch, offered: &[f64], scv: &dyn Fn(usize) -> f6
                 rate *= 1.0 - drop[l];
             }
         }
+        let mut change: f64 = 0.0;
         for (r, n) in received.iter_mut().zip(next) {
-            *r = 0.5 * (*r + n);
+            let damped = 0.5 * (*r + n);
+            change = change.max((damped - *r).abs() / r.max(1e-300));
+            *r = damped;
+        }
+        if change < 1e-6 {
+            break;
         }
     }
     received

@@ -157,8 +157,6 @@ impl FrozenRouteNet {
         for (row, x) in link_h.chunks_exact_mut(ls).zip(g.link_features.chunks_exact(LINK_FEATURES)) {
             row[..LINK_FEATURES].copy_from_slice(x);
         }
-        let mut hop_projected = vec![0.0; hops * 3 * ps];
-        w.hop_input.apply(&g.hop_features, hops, &mut hop_projected);
         debug_assert_eq!(g.hop_features.len(), hops * HOP_FEATURES);
         let offsets: Vec<usize> =
             g.active.iter().scan(0, |sum, &n| Some(std::mem::replace(sum, *sum + n))).collect();
@@ -172,13 +170,7 @@ impl FrozenRouteNet {
             let last = iteration + 1 == w.iterations;
             // The input projection is linear, so it is applied once per link, not once per hop.
             w.path_gru.input.apply(&link_h, links, &mut link_projected);
-            let shared = Shared {
-                g,
-                offsets: &offsets,
-                link_projected: &link_projected,
-                hop_projected: &hop_projected,
-                last,
-            };
+            let shared = Shared { g, offsets: &offsets, link_projected: &link_projected, last };
             let mut rows = path_h.as_mut_slice();
             let mut parts = Vec::with_capacity(ranges.len());
             for range in &ranges {
@@ -203,8 +195,11 @@ impl FrozenRouteNet {
             };
             if last {
                 for pass in &results {
-                    for (&hop, c) in pass.hops.iter().zip(pass.corrections.chunks_exact(OUTPUTS)) {
-                        corrections[hop * OUTPUTS..(hop + 1) * OUTPUTS].copy_from_slice(c);
+                    let mut done = 0;
+                    for &(first, count) in &pass.blocks {
+                        corrections[first * OUTPUTS..(first + count) * OUTPUTS]
+                            .copy_from_slice(&pass.corrections[done * OUTPUTS..(done + count) * OUTPUTS]);
+                        done += count;
                     }
                 }
                 break;
@@ -265,67 +260,82 @@ impl FrozenRouteNet {
         let w = &self.weights;
         let ps = w.path_gru.size();
         let g = s.g;
-        let mut gates = vec![0.0; range.len() * 3 * ps];
+        let first_rows = g.active.first().map_or(0, |&n| n.min(range.end).saturating_sub(range.start));
+        let mut gates = vec![0.0; first_rows * 3 * ps];
         let mut gi = vec![0.0; 3 * ps];
+        let mut readout = Readout::new(w, first_rows);
         let mut pass = PathPass {
             messages: if s.last { Vec::new() } else { vec![0.0; g.links * ps] },
-            hops: Vec::new(),
+            blocks: Vec::new(),
             corrections: Vec::new(),
         };
-        let mut states = Vec::new();
         for (t, &n) in g.active.iter().enumerate() {
             let rows = n.min(range.end).saturating_sub(range.start);
             if rows == 0 {
                 break;
             }
             w.path_gru.hidden.apply(path_h, rows, &mut gates);
+            let first = s.offsets[t] + range.start;
             for i in 0..rows {
-                let hop = s.offsets[t] + range.start + i;
+                let hop = first + i;
                 let link = g.hop_links[hop];
-                let projected = &s.link_projected[link * 3 * ps..(link + 1) * 3 * ps];
-                let own = &s.hop_projected[hop * 3 * ps..(hop + 1) * 3 * ps];
-                for ((x, &a), &b) in gi.iter_mut().zip(projected).zip(own) {
-                    *x = a + b;
+                // The link state's projection plus the hop's own features' (a few columns, so
+                // computed here rather than stored for every hop).
+                gi.copy_from_slice(&s.link_projected[link * 3 * ps..(link + 1) * 3 * ps]);
+                for (f, &x) in g.hop_features[hop * HOP_FEATURES..(hop + 1) * HOP_FEATURES].iter().enumerate()
+                {
+                    let row = &w.hop_input.weight[f * 3 * ps..(f + 1) * 3 * ps];
+                    for (y, &wt) in gi.iter_mut().zip(row) {
+                        *y = x.mul_add(wt, *y);
+                    }
                 }
                 let h = &mut path_h[i * ps..(i + 1) * ps];
                 gru_update(&gi, &gates[i * 3 * ps..(i + 1) * 3 * ps], h);
-                if s.last {
-                    pass.hops.push(hop);
-                    states.extend_from_slice(h);
-                } else {
+                if !s.last {
                     let share = g.hop_share[hop];
                     for (m, &x) in pass.messages[link * ps..(link + 1) * ps].iter_mut().zip(h.iter()) {
                         *m = share.mul_add(x, *m);
                     }
                 }
             }
-        }
-        if s.last {
-            pass.corrections = self.corrections(&states);
+            if s.last {
+                // The rows just stepped are this hop position's states: read them out at once.
+                readout.run(w, &path_h[..rows * ps], rows, &mut pass.corrections);
+                pass.blocks.push((first, rows));
+            }
         }
         pass
     }
+}
 
-    /// The readout: bounded corrections `[hops × 3]` from the per-hop states.
-    #[inline(always)]
-    fn corrections(&self, hop_states: &[f32]) -> Vec<f32> {
-        let w = &self.weights;
-        let hops = hop_states.len() / w.path_gru.size();
+/// The readout's buffers, sized for the largest block of hops it runs on.
+struct Readout {
+    x1: Vec<f32>,
+    x2: Vec<f32>,
+    out: Vec<f32>,
+}
+
+impl Readout {
+    fn new(w: &RouteNetWeights, rows: usize) -> Self {
         let hidden = w.readout_1.outputs;
-        let mut x1 = vec![0.0; hops * hidden];
-        w.readout_1.apply(hop_states, hops, &mut x1);
-        selu_in_place(&mut x1);
-        let mut x2 = vec![0.0; hops * hidden];
-        w.readout_2.apply(&x1, hops, &mut x2);
-        selu_in_place(&mut x2);
-        let mut out = vec![0.0; hops * OUTPUTS];
-        w.head.apply(&x2, hops, &mut out);
-        for row in out.chunks_exact_mut(OUTPUTS) {
+        Readout { x1: vec![0.0; rows * hidden], x2: vec![0.0; rows * hidden], out: vec![0.0; rows * OUTPUTS] }
+    }
+
+    /// Appends the bounded corrections `[rows × 3]` of the per-hop states `states` to `into`.
+    #[inline(always)]
+    fn run(&mut self, w: &RouteNetWeights, states: &[f32], rows: usize, into: &mut Vec<f32>) {
+        let hidden = w.readout_1.outputs;
+        w.readout_1.apply(states, rows, &mut self.x1);
+        selu_in_place(&mut self.x1[..rows * hidden]);
+        w.readout_2.apply(&self.x1, rows, &mut self.x2);
+        selu_in_place(&mut self.x2[..rows * hidden]);
+        w.head.apply(&self.x2, rows, &mut self.out);
+        for row in self.out[..rows * OUTPUTS].chunks_exact_mut(OUTPUTS) {
             for (x, bound) in row.iter_mut().zip(CORRECTION_BOUNDS) {
                 *x = bound * tanh(*x / bound);
             }
         }
-        out
+        into.extend_from_slice(&self.out[..rows * OUTPUTS]);
     }
 }
 
@@ -335,7 +345,6 @@ struct Shared<'a> {
     /// Index of the first hop of each hop position.
     offsets: &'a [usize],
     link_projected: &'a [f32],
-    hop_projected: &'a [f32],
     last: bool,
 }
 
@@ -344,8 +353,9 @@ struct PathPass {
     /// `[links × path_state]` sums of its per-hop outputs weighted by share (not in the last
     /// iteration).
     messages: Vec<f32>,
-    /// In the last iteration: the hops it ran (hop-major indices) and their corrections.
-    hops: Vec<usize>,
+    /// In the last iteration: the blocks of hops it ran (first hop-major index, count), and their
+    /// corrections, block after block.
+    blocks: Vec<(usize, usize)>,
     corrections: Vec<f32>,
 }
 

@@ -63,6 +63,10 @@ impl Default for TrainingRanges {
 /// Loads within this much (relative) of the trained maximum still count as inside it: the
 /// simulator's own load estimate of a sample is no more precise.
 const LOAD_SLACK: f64 = 0.02;
+/// Networks up to this factor beyond the trained sizes count as inside them: message passing is
+/// local, so a few more nodes than any trained network change nothing a path sees (its length,
+/// loads and capacity steps are checked on their own).
+const SIZE_SLACK: f64 = 1.25;
 
 /// Why a flow's prediction is an extrapolation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -126,6 +130,31 @@ impl fmt::Display for Extrapolation {
 }
 
 impl TrainingRanges {
+    /// Checks that ranges read from a checkpoint are ranges: finite, in order, non-negative.
+    pub fn validate(&self) -> Result<(), String> {
+        let ranges = [
+            ("link_load", self.link_load),
+            ("queue_packets", self.queue_packets),
+            ("path_hops", self.path_hops),
+            ("nodes", self.nodes),
+        ];
+        for (name, r) in ranges {
+            if !(r.min.is_finite() && r.max.is_finite() && 0.0 <= r.min && r.min <= r.max) {
+                return Err(format!(
+                    "training range {name} [{}, {}] is not a range of non-negative numbers",
+                    r.min, r.max
+                ));
+            }
+        }
+        if !(self.hop_capacity_ratio.is_finite() && self.hop_capacity_ratio >= 1.0) {
+            return Err(format!("hop_capacity_ratio {} must be at least 1", self.hop_capacity_ratio));
+        }
+        if self.packet_scv.iter().any(|c| !(0.0..=10.0).contains(c)) {
+            return Err("packet_scv holds a value outside [0, 10]".into());
+        }
+        Ok(())
+    }
+
     /// Widens the ranges to cover a batch.
     pub fn observe(&mut self, batch: &GraphBatch) {
         let mut offered = vec![0.0; batch.n_links()];
@@ -169,7 +198,8 @@ impl TrainingRanges {
         let path = batch.path(p);
         let sample = batch.path_sample[p] as usize;
         let nodes = batch.nodes[sample];
-        if !self.nodes.contains(f64::from(nodes)) {
+        let size = Range { min: self.nodes.min / SIZE_SLACK, max: self.nodes.max * SIZE_SLACK };
+        if !size.contains(f64::from(nodes)) {
             out.push(Extrapolation::TopologySize { nodes, trained: self.nodes });
         }
         let scv = batch.packets[sample].scv();

@@ -350,6 +350,19 @@ impl ScenarioFile {
         let mut topology = Topology::new();
         for &(_, i) in &order {
             let n = &self.nodes[i];
+            // The same rules as GML import, so that one format converts into the other.
+            let place = format!("nodes[{i}]");
+            for (what, value, limit) in [("lat", n.lat, 90.0), ("lon", n.lon, 180.0)] {
+                if let Some(v) = value.filter(|v| !(v.is_finite() && v.abs() <= limit)) {
+                    return Err(ScenarioError::invalid(
+                        &place,
+                        format!("{what} {v} is outside ±{limit} degrees"),
+                    ));
+                }
+            }
+            if let Some(v) = [n.x, n.y].into_iter().flatten().find(|v| !v.is_finite()) {
+                return Err(ScenarioError::invalid(&place, format!("position {v} is not a finite number")));
+            }
             let pos = n.x.zip(n.y).map(|(x, y)| [x, y]);
             topology.add_node(Node { label: n.label.clone(), lat: n.lat, lon: n.lon, pos });
         }
@@ -367,9 +380,19 @@ impl ScenarioFile {
 
         let mut scenario = Scenario::new(self.name, topology);
         scenario.packets = self.packets;
+        let mut seen: HashMap<(NodeId, NodeId), usize> = HashMap::new();
         for (i, f) in self.flows.iter().enumerate() {
             let place = format!("flows[{i}]");
             let (src, dst) = (node_of(&place, f.src)?, node_of(&place, f.dst)?);
+            if let Some(first) = seen.insert((src, dst), i) {
+                return Err(ScenarioError::invalid(
+                    &place,
+                    format!(
+                        "a flow from node {} to node {} is already given at flows[{first}]; give one flow per pair",
+                        f.src, f.dst
+                    ),
+                ));
+            }
             scenario.traffic.set(src, dst, f.rate_bps).map_err(|e| ScenarioError::invalid(&place, e))?;
             match &f.path {
                 Some(p) => {
@@ -430,6 +453,15 @@ mod tests {
         assert!(matches!(err, ScenarioError::Json { line: 2, .. }), "{err}");
         let err = Scenario::from_json(EXAMPLE.replace(".v1", ".v9").as_bytes()).unwrap_err();
         assert!(matches!(err, ScenarioError::Format(_)));
+        let twice = EXAMPLE.replace(r#"{"src":5,"dst":0,"rate_bps":1}"#, r#"{"src":0,"dst":5,"rate_bps":1}"#);
+        let err = Scenario::from_json(twice.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "flows[1]: a flow from node 0 to node 5 is already given at flows[0]; give one flow per pair"
+        );
+        let far = EXAMPLE.replace(r#""lat":1.0"#, r#""lat":1e300"#);
+        let err = Scenario::from_json(far.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "nodes[0]: lat 1e300 is outside ±90 degrees");
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct SimConfig {
     pub warmup_packets_per_flow: u64,
     /// Hard stop, in events; the result is then marked incomplete.
     pub max_events: u64,
+    /// Packets that may exist at once (queued or on the wire); beyond it the scenario cannot be
+    /// simulated in bounded memory (an absurd propagation delay or load) and the run fails.
+    pub max_in_flight: u64,
 }
 
 impl Default for SimConfig {
@@ -50,6 +53,7 @@ impl Default for SimConfig {
             max_packets_per_flow: 50_000,
             warmup_packets_per_flow: 100,
             max_events: 2_000_000_000,
+            max_in_flight: 10_000_000,
         }
     }
 }
@@ -65,6 +69,11 @@ pub enum SimError {
     NoPackets,
     #[error("the flow rates cannot be simulated together: {0}")]
     Rates(String),
+    #[error(
+        "more than {0} packets would be in the network at once (queued or on the wire): \
+         a propagation delay or load too large to simulate"
+    )]
+    InFlight(u64),
 }
 
 struct Packet {
@@ -259,6 +268,9 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
     while processed < config.max_events {
         if sim.flows_done == n_flows && sim.all_still_finished() {
             break;
+        }
+        if (sim.packets.len() - sim.free.len()) as u64 > config.max_in_flight {
+            return Err(SimError::InFlight(config.max_in_flight));
         }
         let (source, time) = sim.timers.earliest();
         if time == f64::INFINITY {
