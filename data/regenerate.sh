@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# Regenerates the datasets shipped in data/ (deterministic: same seed, same samples).
+# Regenerates the datasets pathcast ships in data/, and the shipped model's training set
+# (deterministic: the same seed gives the same samples). Every flow is simulated until its mean
+# delay's standard error is at most 2 % (the default precision).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-# Default precision: every flow simulated until its mean delay's standard error is at most 2 %.
 bin="target/release/pathcast"
-rm -rf data/nsfnet data/gbn data/geant2
-"$bin" dataset generate --topology nsfnet --samples 300 --seed 1 --shard-size 50 --out data/nsfnet
-"$bin" dataset generate --topology gbn --samples 150 --seed 2 --shard-size 50 --out data/gbn
+
+# The shipped model's training set: 1600 samples, each on a network of its own (random graphs of
+# 10-100 nodes, NSFNet and GBN; link speeds over at least 4 decades; buffers of 8-256 packets;
+# exponential, bimodal or fixed packets; peak loads of 10-120 %; routing variants; propagation).
+# About an hour on 2 cores and 25 MB, so it is not shipped: it goes to datasets/ (git-ignored).
+# Train the shipped model on it with the command in the README ("The shipped model").
+"$bin" dataset generate --topology diverse --samples 1600 --seed 21 --shard-size 50 \
+    --min-utilization 0.1 --max-utilization 1.2 --out datasets/diverse-train
+
+# Shipped in data/ (about 7 MB), for the tests and the README's figures:
+rm -rf data/diverse data/nsfnet data/geant2
+# - held-out diverse samples (another seed: never seen in training);
+"$bin" dataset generate --topology diverse --samples 150 --seed 22 --shard-size 50 \
+    --min-utilization 0.1 --max-utilization 1.2 --out data/diverse
+# - NSFNet at the nsfnetbw capacities, RouteNet's recipe (the reference table's data);
+"$bin" dataset generate --topology nsfnet --samples 200 --seed 1 --shard-size 50 --out data/nsfnet
+# - GEANT2 at the same scale: a topology the shipped model is never trained on.
 "$bin" dataset generate --topology geant2 --samples 100 --seed 3 --shard-size 50 --out data/geant2
-du -sh data/nsfnet data/gbn data/geant2
+du -sh data/diverse data/nsfnet data/geant2

@@ -227,6 +227,9 @@ pub struct TrainArgs {
     /// Readout dropout rate.
     #[arg(long, default_value_t = RouteNetConfig::default().dropout)]
     dropout: f64,
+    /// Fraction of each dataset's shards held out for validation (the last ones).
+    #[arg(long, default_value_t = TrainConfig::default().validation_fraction)]
+    validation_fraction: f64,
 }
 
 #[derive(Debug, Args)]
@@ -756,8 +759,12 @@ fn train(args: TrainArgs) -> Result<()> {
         dropout: args.dropout,
     };
     model.validate().map_err(|e| anyhow::anyhow!("model sizes: {e}"))?;
+    if !(0.0..1.0).contains(&args.validation_fraction) {
+        bail!("--validation-fraction must be in [0, 1), got {}", args.validation_fraction);
+    }
     let config = TrainConfig {
         model,
+        validation_fraction: args.validation_fraction,
         data: args.data,
         out: args.out.clone(),
         steps: args.steps,

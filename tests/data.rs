@@ -83,7 +83,38 @@ fn dataset_info_counts_what_is_there() {
     assert_eq!(info.flows, 5 * 17 * 16);
     assert_eq!(info.topologies.get("gbn"), Some(&5));
     assert!(info.delay_s.min > 0.0 && info.delay_s.mean < info.delay_s.max);
-    assert!(info.peak_utilisation.max <= 1.0);
+    assert!(info.peak_load.max <= 0.95 + 1e-9 && info.peak_load.min >= 0.1 - 1e-9);
+    assert_eq!(info.nodes.min, 17.0);
+    assert_eq!(info.packets.get("exponential"), Some(&5));
+}
+
+#[test]
+fn a_manifest_that_contradicts_its_shards_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    make(dir.path(), 6);
+    let path = dir.path().join("manifest.json");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut m = manifest.clone();
+        f(&mut m);
+        std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
+        Dataset::open(dir.path()).unwrap_err().to_string()
+    };
+    let err = with(&|m| m["shard_size"] = 0.into());
+    assert!(err.contains("shard_size is 0"), "{err}");
+    let err = with(&|m| m["shards"][1]["samples"] = 1.into());
+    assert!(err.contains("holds 2 samples, the manifest says 1"), "{err}");
+    let err = with(&|m| m["shards"][1] = m["shards"][0].clone());
+    assert!(err.contains("listed twice"), "{err}");
+    let err = with(&|m| m["shards"][1]["first_index"] = 3.into());
+    assert!(err.contains("first_index 3 should be 4"), "{err}");
+    let err = with(&|m| m["shards"][0]["file"] = "../x.pcs".into());
+    assert!(err.contains("not a shard file name"), "{err}");
+    let err = with(&|m| m["samples_requested"] = 4.into());
+    assert!(err.contains("more than the 4 requested"), "{err}");
+    std::fs::write(&path, original).unwrap();
+    assert!(Dataset::open(dir.path()).is_ok());
 }
 
 #[test]

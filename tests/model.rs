@@ -443,7 +443,7 @@ fn checkpoints_round_trip_exactly_and_damage_is_caught() {
     // Metadata that contradicts the weights is refused, naming the file.
     let meta_path = dir.path().join("ckpt-00000007").join("checkpoint.json");
     let original = std::fs::read_to_string(&meta_path).unwrap();
-    let wider = original.replace("\"path_state\": 32", "\"path_state\": 31");
+    let wider = original.replace("\"path_state\": 16", "\"path_state\": 15");
     std::fs::write(&meta_path, &wider).unwrap();
     let err = checkpoint::load_trained(dir.path()).unwrap_err().to_string();
     assert!(err.contains("model.mpk") && err.contains("configuration"), "{err}");

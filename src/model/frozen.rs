@@ -261,8 +261,8 @@ impl FrozenRouteNet {
         let ps = w.path_gru.size();
         let g = s.g;
         let first_rows = g.active.first().map_or(0, |&n| n.min(range.end).saturating_sub(range.start));
-        let mut gates = vec![0.0; first_rows * 3 * ps];
-        let mut gi = vec![0.0; 3 * ps];
+        let mut gates = vec![0.0; CHUNK_ROWS * 3 * ps];
+        let mut inputs = vec![0.0; CHUNK_ROWS * 3 * ps];
         let mut readout = Readout::new(w, first_rows);
         let mut pass = PathPass {
             messages: if s.last { Vec::new() } else { vec![0.0; g.links * ps] },
@@ -274,27 +274,42 @@ impl FrozenRouteNet {
             if rows == 0 {
                 break;
             }
-            w.path_gru.hidden.apply(path_h, rows, &mut gates);
             let first = s.offsets[t] + range.start;
-            for i in 0..rows {
-                let hop = first + i;
-                let link = g.hop_links[hop];
-                // The link state's projection plus the hop's own features' (a few columns, so
-                // computed here rather than stored for every hop).
-                gi.copy_from_slice(&s.link_projected[link * 3 * ps..(link + 1) * 3 * ps]);
-                for (f, &x) in g.hop_features[hop * HOP_FEATURES..(hop + 1) * HOP_FEATURES].iter().enumerate()
-                {
-                    let row = &w.hop_input.weight[f * 3 * ps..(f + 1) * 3 * ps];
-                    for (y, &wt) in gi.iter_mut().zip(row) {
-                        *y = x.mul_add(wt, *y);
+            // In chunks of rows: the inputs of every row first (the link state's projection plus
+            // the hop's own features', a few columns computed here rather than stored for every
+            // hop), then the GRU over the chunk. Rows are independent, so their long chains of
+            // exponentials overlap in the CPU instead of waiting on one shared buffer; chunks keep
+            // the buffers in cache.
+            for start in (0..rows).step_by(CHUNK_ROWS) {
+                let end = (start + CHUNK_ROWS).min(rows);
+                w.path_gru.hidden.apply(&path_h[start * ps..end * ps], end - start, &mut gates);
+                for (i, gi) in inputs[..(end - start) * 3 * ps].chunks_exact_mut(3 * ps).enumerate() {
+                    let hop = first + start + i;
+                    let link = g.hop_links[hop];
+                    gi.copy_from_slice(&s.link_projected[link * 3 * ps..(link + 1) * 3 * ps]);
+                    for (f, &x) in
+                        g.hop_features[hop * HOP_FEATURES..(hop + 1) * HOP_FEATURES].iter().enumerate()
+                    {
+                        let row = &w.hop_input.weight[f * 3 * ps..(f + 1) * 3 * ps];
+                        for (y, &wt) in gi.iter_mut().zip(row) {
+                            *y = x.mul_add(wt, *y);
+                        }
                     }
                 }
-                let h = &mut path_h[i * ps..(i + 1) * ps];
-                gru_update(&gi, &gates[i * 3 * ps..(i + 1) * 3 * ps], h);
+                for ((gi, gh), h) in inputs[..(end - start) * 3 * ps]
+                    .chunks_exact(3 * ps)
+                    .zip(gates.chunks_exact(3 * ps))
+                    .zip(path_h[start * ps..end * ps].chunks_exact_mut(ps))
+                {
+                    gru_update(gi, gh, h);
+                }
                 if !s.last {
-                    let share = g.hop_share[hop];
-                    for (m, &x) in pass.messages[link * ps..(link + 1) * ps].iter_mut().zip(h.iter()) {
-                        *m = share.mul_add(x, *m);
+                    for (i, h) in path_h[start * ps..end * ps].chunks_exact(ps).enumerate() {
+                        let hop = first + start + i;
+                        let (link, share) = (g.hop_links[hop], g.hop_share[hop]);
+                        for (m, &x) in pass.messages[link * ps..(link + 1) * ps].iter_mut().zip(h) {
+                            *m = share.mul_add(x, *m);
+                        }
                     }
                 }
             }
@@ -358,6 +373,9 @@ struct PathPass {
     blocks: Vec<(usize, usize)>,
     corrections: Vec<f32>,
 }
+
+/// Rows of a hop position stepped together (their inputs fit in the first-level cache).
+const CHUNK_ROWS: usize = 64;
 
 /// Below this many hops one thread is faster than waking others (measured).
 const PARALLEL_HOPS: usize = 20_000;

@@ -15,7 +15,7 @@ pub struct RouteNetConfig {
 
 impl Default for RouteNetConfig {
     fn default() -> Self {
-        RouteNetConfig { path_state: 32, link_state: 32, iterations: 4, readout_hidden: 64, dropout: 0.0 }
+        RouteNetConfig { path_state: 16, link_state: 16, iterations: 4, readout_hidden: 32, dropout: 0.0 }
     }
 }
 

@@ -177,6 +177,15 @@ fn link_editor(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, comma
         field(ui, "Propagation (ms)", egui::DragValue::new(&mut propagation_ms).speed(0.1).range(0.0..=1e6));
         ui.end_row();
     });
+    let source = app.doc.design().topology.capacity_source(a, b);
+    let from = match source {
+        crate::net::CapacitySource::Label { text, range } => {
+            format!("the label {text:?}{}", if *range { " (lower figure of a range)" } else { "" })
+        }
+        crate::net::CapacitySource::Assumed => "assumed: the file states none".to_owned(),
+        other => other.name().to_owned(),
+    };
+    ui.label(format!("{} ({from})", crate::net::units::format_bps(current.capacity_bps)));
     params.capacity_bps = kbps * 1e3;
     params.propagation_s = propagation_ms / 1e3;
     if params != current {

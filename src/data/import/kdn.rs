@@ -34,18 +34,7 @@ pub(super) fn read(
     let ned = parse_ned(&ned_path.display().to_string(), &text)?;
     let index: HashMap<(u32, u32), u32> =
         ned.links.iter().enumerate().map(|(i, &(a, b, _, _))| ((a, b), i as u32)).collect();
-    let links: Vec<LinkRecord> = ned
-        .links
-        .iter()
-        .map(|&(from, to, capacity_bps, propagation_s)| LinkRecord {
-            from,
-            to,
-            capacity_bps,
-            queue_packets: DEFAULT_QUEUE_PACKETS,
-            propagation_s,
-            utilisation: f32::NAN,
-        })
-        .collect();
+    let links = link_records(&ned);
     let skipped = Vec::new();
     for archive in result_archives(source)? {
         let name = archive.display().to_string();
@@ -70,6 +59,21 @@ pub(super) fn read(
         }
     }
     Ok((ned.name, skipped))
+}
+
+/// The topology's directed links as records, with the datasets' 32-packet buffers.
+fn link_records(ned: &Ned) -> Vec<LinkRecord> {
+    ned.links
+        .iter()
+        .map(|&(from, to, capacity_bps, propagation_s)| LinkRecord {
+            from,
+            to,
+            capacity_bps,
+            queue_packets: DEFAULT_QUEUE_PACKETS,
+            propagation_s,
+            utilisation: f32::NAN,
+        })
+        .collect()
 }
 
 fn find_ned(source: &Path) -> Result<std::path::PathBuf, ImportError> {
@@ -325,18 +329,7 @@ mod tests {
         values[3 * 2..3 * 2 + 3].copy_from_slice(&[0.5, 100.0, 2.0]);
         values[27 + 7 * 2..27 + 7 * 2 + 7].copy_from_slice(&[0.3, 0.1, 0.2, 0.25, 0.4, 0.6, 0.01]);
         let line = values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",") + ",";
-        let links: Vec<LinkRecord> = ned
-            .links
-            .iter()
-            .map(|&(from, to, capacity_bps, propagation_s)| LinkRecord {
-                from,
-                to,
-                capacity_bps,
-                queue_packets: 32,
-                propagation_s,
-                utilisation: f32::NAN,
-            })
-            .collect();
+        let links = link_records(&ned);
         let r = sample("x", &line, &ned, &links, &paths).unwrap();
         assert_eq!(r.flows.len(), 1);
         let f = &r.flows[0];
