@@ -483,7 +483,7 @@ fn topo_info(file: &str, as_json: bool, import: &ImportOptions) -> Result<()> {
         });
         outln!("{}", serde_json::to_string_pretty(&info)?);
     } else {
-        outln!("{}", scenario.name);
+        outln!("{}", printable(&scenario.name));
         outln!("nodes           {}", t.node_count());
         outln!("links (duplex)  {}", t.link_count());
         outln!("directed links  {}", t.directed_link_count());
@@ -721,7 +721,7 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
         info.samples_requested
     );
     for (name, n) in &info.topologies {
-        outln!("  {name}: {n} samples");
+        outln!("  {}: {n} samples", printable(name));
     }
     outln!("flows            {}", info.flows);
     for (what, s) in [

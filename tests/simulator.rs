@@ -1,6 +1,6 @@
 //! The simulator against queueing theory: M/M/1, M/M/1/K, M/D/1, conservation and determinism.
 
-use pathcast::net::{LinkParams, Node, PacketSizes, Scenario, Topology};
+use pathcast::net::{LinkParams, Node, PacketSizes, Scenario, Topology, TrafficSpec, builtin};
 use pathcast::sim::{SimConfig, SimResult, simulate};
 
 const CAPACITY: f64 = 10_000.0;
@@ -212,4 +212,25 @@ fn reported_standard_errors_match_the_spread_over_independent_runs() {
         let ratio = spread / reported;
         assert!((0.7..1.4).contains(&ratio), "flow {flow}: spread {spread}, reported {reported}");
     }
+}
+
+#[test]
+fn absurd_inputs_end_with_a_clear_error_not_a_hang() {
+    let topology = builtin::load("nsfnet").unwrap().topology;
+    let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.5) };
+    let mut scenario = Scenario::generate("n", topology, spec).unwrap();
+    scenario.traffic.set(0, 1, 1e30).unwrap();
+    let config = SimConfig { packets_per_flow: 100, ..SimConfig::default() };
+    let err = simulate(&scenario, &config).unwrap_err().to_string();
+    assert!(err.contains("carries so small a share of the traffic"), "{err}");
+
+    // A propagation delay of a day: packets pile up on the wire until the in-flight bound.
+    let mut slow = Scenario::generate("n", builtin::load("nsfnet").unwrap().topology, spec).unwrap();
+    let links: Vec<_> = slow.topology.duplex_links().collect();
+    for (a, b, p) in links {
+        slow.topology.set_link(a, b, LinkParams { propagation_s: 86_400.0, ..p }).unwrap();
+    }
+    let config = SimConfig { packets_per_flow: 100, max_in_flight: 200_000, ..SimConfig::default() };
+    let err = simulate(&slow, &config).unwrap_err().to_string();
+    assert!(err.contains("more than 200000 packets would be in the network at once"), "{err}");
 }

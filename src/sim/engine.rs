@@ -22,7 +22,7 @@ use rand_pcg::Pcg64Mcg;
 
 use super::results::{FlowResult, LinkResult, SimResult};
 use super::timers::Timers;
-use crate::net::{PacketSizes, RouteError, Scenario};
+use crate::net::{NodeId, PacketSizes, RouteError, Scenario};
 
 /// How long to simulate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,6 +74,11 @@ pub enum SimError {
          a propagation delay or load too large to simulate"
     )]
     InFlight(u64),
+    #[error(
+        "flow {src}->{dst} carries so small a share of the traffic that its packets alone need about \
+         {events:.1e} events, more than the budget of {budget}: its rate is too far below the others'"
+    )]
+    Budget { src: NodeId, dst: NodeId, events: f64, budget: u64 },
 }
 
 struct Packet {
@@ -240,6 +245,18 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
     }
     let n_flows = flows.len();
     let total_rate = rates.iter().sum::<f64>();
+    // Every flow needs its packets, and the slowest one gets a share of all packets in proportion
+    // to its rate: when that alone takes ten times the event budget (rates decades apart), the
+    // run could never finish, so say so now. Closer to the budget, the run ends at the budget and
+    // the result says it is incomplete.
+    let (slowest, &min_rate) =
+        rates.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).expect("at least one flow");
+    let mean_hops = flows.iter().map(|f| f.links.len() as f64).sum::<f64>() / n_flows as f64;
+    let needed = config.packets_per_flow as f64 * (total_rate / min_rate) * (1.0 + 2.0 * mean_hops);
+    if !(needed <= 10.0 * config.max_events as f64) {
+        let (src, dst) = pairs[slowest];
+        return Err(SimError::Budget { src, dst, events: needed, budget: config.max_events });
+    }
     let pick_flow = WeightedAliasIndex::new(rates).map_err(|e| SimError::Rates(e.to_string()))?;
     let propagation = links.iter().any(|l| l.propagation_s > 0.0);
     let mut sim = Sim {
