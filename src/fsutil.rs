@@ -22,9 +22,52 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The largest file pathcast reads into memory (topologies, scenarios, shards, checkpoints,
+/// manifests): anything larger is refused rather than exhausting memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Reads a whole file, refusing one larger than `limit` bytes with an `InvalidData` error that
+/// says so.
+pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{len} bytes, more than the {limit} pathcast reads"),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("more than the {limit} bytes pathcast reads"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads a whole file of at most [`MAX_FILE_BYTES`].
+pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_limited(path, MAX_FILE_BYTES)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_over_the_limit_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, [7u8; 100]).unwrap();
+        assert_eq!(read_limited(&path, 100).unwrap().len(), 100);
+        let err = read_limited(&path, 99).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("100 bytes, more than the 99"), "{err}");
+    }
 
     #[test]
     fn replaces_the_file_and_leaves_no_temporary() {

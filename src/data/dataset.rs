@@ -110,7 +110,7 @@ impl Dataset {
 /// Reads `DIR/manifest.json` and checks its format (not its shards).
 fn read_manifest(dir: &Path) -> Result<Manifest, DatasetError> {
     let path = dir.join(MANIFEST);
-    let bytes = std::fs::read(&path).map_err(|e| DatasetError::Io(path.clone(), e))?;
+    let bytes = crate::fsutil::read(&path).map_err(|e| DatasetError::Io(path.clone(), e))?;
     let manifest: Manifest =
         serde_json::from_slice(&bytes).map_err(|e| DatasetError::Manifest(path.clone(), e.to_string()))?;
     if manifest.format != FORMAT {

@@ -55,7 +55,7 @@ pub fn write(path: &Path, records: &[Record]) -> Result<(), ShardError> {
 
 /// Reads and checks a whole shard.
 pub fn read(path: &Path) -> Result<Vec<Record>, ShardError> {
-    let bytes = std::fs::read(path).map_err(|e| ShardError::Io(path.to_owned(), e))?;
+    let bytes = crate::fsutil::read(path).map_err(|e| ShardError::Io(path.to_owned(), e))?;
     decode(path, &bytes)
 }
 

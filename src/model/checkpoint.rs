@@ -111,7 +111,7 @@ pub fn save(
 /// The newest checkpoint of a run: its directory and metadata.
 pub fn latest(run_dir: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> {
     let latest_path = run_dir.join(LATEST);
-    let bytes = match std::fs::read(&latest_path) {
+    let bytes = match crate::fsutil::read(&latest_path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(CheckpointError::Missing(run_dir.to_owned()));
@@ -128,7 +128,7 @@ pub fn latest(run_dir: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> 
     }
     let dir = run_dir.join(&latest.checkpoint);
     let meta_path = dir.join(META);
-    let bytes = std::fs::read(&meta_path).map_err(|e| CheckpointError::Io(meta_path.clone(), e))?;
+    let bytes = crate::fsutil::read(&meta_path).map_err(|e| CheckpointError::Io(meta_path.clone(), e))?;
     let meta: Checkpoint = serde_json::from_slice(&bytes)
         .map_err(|e| CheckpointError::Invalid(meta_path.clone(), e.to_string()))?;
     if meta.format != FORMAT {
@@ -149,7 +149,7 @@ pub fn read_file(dir: &Path, meta: &Checkpoint, file: &str) -> Result<Vec<u8>, C
         .files
         .get(file)
         .ok_or_else(|| CheckpointError::Invalid(dir.join(META), format!("lists no {file}")))?;
-    let bytes = std::fs::read(&path).map_err(|e| CheckpointError::Io(path.clone(), e))?;
+    let bytes = crate::fsutil::read(&path).map_err(|e| CheckpointError::Io(path.clone(), e))?;
     if crc32fast::hash(&bytes) != expected {
         return Err(CheckpointError::Checksum(path));
     }

@@ -69,6 +69,8 @@ pub enum PredictError {
     Route(#[from] RouteError),
     #[error("flow {src}->{dst}: the model's {what} is not a finite number")]
     NonFinite { src: u32, dst: u32, what: &'static str },
+    #[error("link {from}->{to}: the rates routed over it add up to more than any finite load")]
+    InfiniteLoad { from: u32, to: u32 },
 }
 
 /// A trained model ready to predict: its frozen weights and what it was trained on.
@@ -88,6 +90,9 @@ impl TrainedModel {
     pub fn predict_record(&self, record: &Record) -> Result<Prediction, PredictError> {
         let batch = GraphBatch::from_records([record]);
         let layout = GraphLayout::new(&batch);
+        if let Some(l) = layout.link_load.iter().position(|x| !x.is_finite()) {
+            return Err(PredictError::InfiniteLoad { from: record.links[l].from, to: record.links[l].to });
+        }
         let hops = self.net.hops(&layout);
         let tau = |l: usize| record.packets.mean_bits() / record.links[l].capacity_bps;
 

@@ -34,7 +34,7 @@ fn kind(path: &Path) -> Result<Kind, FileError> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, FileError> {
-    std::fs::read(path).map_err(|error| FileError::Io { path: path.to_owned(), error })
+    crate::fsutil::read(path).map_err(|error| FileError::Io { path: path.to_owned(), error })
 }
 
 fn file_stem(path: &Path) -> String {

@@ -407,6 +407,13 @@ impl ScenarioFile {
                 None => {}
             }
         }
+        let total: f64 = scenario.traffic.iter().map(|(_, _, r)| r).sum();
+        if !total.is_finite() {
+            return Err(ScenarioError::invalid(
+                "flows",
+                "the rates add up to more than any finite number of bit/s",
+            ));
+        }
         Ok(scenario)
     }
 }

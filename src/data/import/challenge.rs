@@ -76,7 +76,7 @@ pub(super) fn read(
             }
             if !graphs.contains_key(*graph_file) {
                 let path = source.join("graphs").join(graph_file);
-                let text = std::fs::read(&path).map_err(|e| ImportError::Io(path.clone(), e))?;
+                let text = crate::fsutil::read(&path).map_err(|e| ImportError::Io(path.clone(), e))?;
                 match parse_graph(&path.display().to_string(), &text)? {
                     Ok(graph) => graphs.insert(graph_file.to_string(), graph),
                     Err(why) => {
