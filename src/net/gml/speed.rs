@@ -156,21 +156,43 @@ fn figures(text: &str) -> Vec<(f64, bool)> {
     out
 }
 
-/// A bit-rate unit at the start of `s`: its factor and length. "M" alone counts ("155M", "2.5G"),
-/// but not when a word follows ("1q 2003", "10 mins").
+/// A bit-rate unit at the start of `s`: its factor and length, with a trailing multiplier
+/// ("10GEx12") folded into the factor. "M" alone counts ("155M", "2.5G"), and "GE" is Gigabit
+/// Ethernet ("10 GE"), but not when a word follows ("1q 2003", "10 mins").
 fn unit(s: &str) -> Option<(f64, usize)> {
+    let ends_word = |after: &str| !after.starts_with(|c: char| c.is_ascii_alphanumeric() && c != 'x');
+    for suffix in ["bits/s", "bit/s", "bps", "b/s"] {
+        if let Some(after) = s.strip_prefix(suffix)
+            && ends_word(after)
+        {
+            return Some(times(after, 1.0, suffix.len()));
+        }
+    }
     let c = s.chars().next()?;
     let factor = prefix(c)?;
     let rest = &s[1..];
-    for suffix in ["bits/s", "bit/s", "bps", "b/s", "bit", "b"] {
+    let ethernet = if c == 'g' { &["ige", "be", "e"][..] } else { &[][..] };
+    for suffix in ["bits/s", "bit/s", "bps", "b/s", "bit", "b"].iter().chain(ethernet) {
         if let Some(after) = rest.strip_prefix(suffix)
-            && !after.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && ends_word(after)
         {
-            return Some((factor, 1 + suffix.len()));
+            return Some(times(after, factor, 1 + suffix.len()));
         }
     }
-    // A bare prefix: only if no letter follows ("155M", "2.5G"), and not an Ethernet name ("1GE").
-    (!rest.starts_with(|c: char| c.is_ascii_alphanumeric())).then_some((factor, 1))
+    // A bare prefix: only if no letter follows ("155M", "2.5G").
+    ends_word(rest).then(|| times(rest, factor, 1))
+}
+
+/// A unit's factor and length, times a multiplier written right after it ("x12").
+fn times(after: &str, factor: f64, len: usize) -> (f64, usize) {
+    let digits: String = after
+        .strip_prefix('x')
+        .map(|r| r.chars().take_while(char::is_ascii_digit).collect())
+        .unwrap_or_default();
+    match digits.parse::<f64>() {
+        Ok(n) if n > 0.0 => (factor * n, len + 1 + digits.len()),
+        _ => (factor, len),
+    }
 }
 
 /// OC-n (n × 51.84 Mbit/s) or STM-m (m × 155.52 Mbit/s), with an optional "c" and "xN" multiplier;
@@ -260,6 +282,10 @@ mod tests {
         ("10GE", Some((1e10, false))),
         ("GigE", Some((1e9, false))),
         ("10G Ethernet", Some((1e10, false))),
+        ("10 GE", Some((1e10, false))),
+        ("10GEx12", Some((1.2e11, false))),
+        ("9600 bit/s", Some((9600.0, false))),
+        ("40Mpbs", None),
         ("1-20Gbps", Some((1e9, true))),
         ("10-34 Mb/s", Some((10e6, true))),
         ("300M-1Gb/s", Some((300e6, true))),
