@@ -399,8 +399,16 @@ pub struct RoutesArgs {
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Scenario JSON.
-    scenario: String,
+    /// Scenario JSON, GML file or built-in name.
+    #[arg(required_unless_present = "compare")]
+    scenario: Option<String>,
+    /// Instead: simulate the samples of this dataset (e.g. an imported OMNeT++ one) and compare
+    /// with its labels: MAPE, ρ and p95 error of the mean delay per topology, jitter, loss.
+    #[arg(long, value_name = "DATASET_DIR", conflicts_with = "scenario")]
+    compare: Option<PathBuf>,
+    /// With --compare: at most this many samples.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
     /// Measured packets (delivered or dropped) per flow before stopping.
     #[arg(long, default_value_t = 2000)]
     packets: u64,
@@ -569,7 +577,11 @@ fn join(path: &[usize]) -> String {
 }
 
 fn simulate(args: SimulateArgs, import: &ImportOptions) -> Result<()> {
-    let scenario = load(&args.scenario, import)?.scenario;
+    if let Some(dir) = &args.compare {
+        return compare_with_labels(dir, &args);
+    }
+    let spec = args.scenario.clone().expect("clap requires a scenario without --compare");
+    let scenario = load(&spec, import)?.scenario;
     let config = SimConfig {
         seed: args.seed,
         packets_per_flow: args.packets,
@@ -577,8 +589,7 @@ fn simulate(args: SimulateArgs, import: &ImportOptions) -> Result<()> {
         max_events: args.max_events,
         ..SimConfig::default()
     };
-    let result =
-        sim::simulate(&scenario, &config).with_context(|| format!("{}: cannot simulate", args.scenario))?;
+    let result = sim::simulate(&scenario, &config).with_context(|| format!("{spec}: cannot simulate"))?;
     if !result.complete {
         eprintln!(
             "warning: the event budget (--max-events {}) ran out before every flow reached {} packets: \
@@ -611,6 +622,43 @@ fn simulate(args: SimulateArgs, import: &ImportOptions) -> Result<()> {
         );
     }
     eprintln!("{} events, {:.1} s simulated", result.events, result.end_s);
+    Ok(())
+}
+
+fn compare_with_labels(dir: &std::path::Path, args: &SimulateArgs) -> Result<()> {
+    let dataset = Dataset::open(dir)?;
+    let config = SimConfig {
+        seed: args.seed,
+        packets_per_flow: args.packets,
+        target_relative_se: Some(0.01),
+        max_packets_per_flow: 20 * args.packets,
+        warmup_packets_per_flow: (args.packets / 10).max(1),
+        max_events: args.max_events.saturating_mul(10),
+        ..SimConfig::default()
+    };
+    let c = data::compare::compare(&dataset, &config, args.limit)?;
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&c)?);
+        return Ok(());
+    }
+    let row = |a: &data::stats::Accuracy| {
+        format!("MAPE {:.2} %  ρ {:.4}  p95 {:.2} %  bias {:+.2} %", a.mape, a.pearson, a.p95, a.bias)
+    };
+    outln!(
+        "{}: {} samples, {} flows, pathcast's simulator against the labels",
+        dir.display(),
+        c.samples,
+        c.flows
+    );
+    outln!("mean delay   {}", row(&c.delay));
+    for (topology, a) in &c.per_topology {
+        outln!("  {}: {}", printable(topology), row(a));
+    }
+    outln!("jitter       {}", row(&c.jitter));
+    outln!("loss         mean |difference| {:.3} percentage points", c.loss_abs_diff_pp);
+    for why in &c.skipped {
+        eprintln!("skipped: {}", printable(why));
+    }
     Ok(())
 }
 

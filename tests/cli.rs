@@ -259,3 +259,68 @@ fn topo_info_reports_where_link_speeds_came_from_and_warns_about_assumed_ones() 
     assert_eq!(again["capacity_bps"]["min"].as_f64(), Some(1e8));
     assert_eq!(again["speed_warning"], Value::Null, "nothing is assumed anew");
 }
+
+/// A tiny dataset in the KDN v0 layout: three nodes in a line, two simulations.
+fn kdn_dataset(dir: &std::path::Path) {
+    let ned = "package netsimulator;\nnetwork  Network_line\n{\n    parameters:\n        int numNodes = 3;\n    types:\n        channel C10 extends ned.DatarateChannel\n        {\n            delay = 0ms;\n            datarate = 10kbps;\n        }\n    connections:\n      node0.port[0] <--> C10 <--> node1.port[0];\n      node1.port[1] <--> C10 <--> node2.port[0];\n}\n";
+    std::fs::write(dir.join("Network_line.ned"), ned).unwrap();
+    let rib = "-1,0,0,\n0,-1,1,\n0,0,-1,\n";
+    let line = |scale: f64| {
+        let mut v = vec![0.0; 90];
+        for (pair, kbps) in [(1, 2.0), (2, 1.5), (3, 2.0), (5, 2.5), (6, 1.0), (7, 2.0)] {
+            v[3 * pair] = kbps * scale;
+            v[3 * pair + 1] = 1000.0;
+            v[27 + 7 * pair] = 0.3 * scale;
+            v[27 + 7 * pair + 3] = 0.25 * scale;
+            v[27 + 7 * pair + 5] = 0.6 * scale;
+            v[27 + 7 * pair + 6] = 0.05;
+        }
+        v.iter().map(f64::to_string).collect::<Vec<_>>().join(",") + ",\n"
+    };
+    let results = line(1.0) + &line(1.2);
+    let file = std::fs::File::create(dir.join("results_line_9_Routing_SP_k_0.tar.gz")).unwrap();
+    let mut archive = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+    for (name, text) in [("Routing.txt", rib.to_owned()), ("simulationResults.txt", results)] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        archive
+            .append_data(&mut header, format!("results_line_9_Routing_SP_k_0/{name}"), text.as_bytes())
+            .unwrap();
+    }
+    archive.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn a_public_dataset_imports_and_its_labels_compare_with_the_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("line");
+    std::fs::create_dir(&source).unwrap();
+    kdn_dataset(&source);
+    let out = dir.path().join("imported");
+    pathcast()
+        .args([
+            "dataset",
+            "import",
+            "--format",
+            "kdn-v0",
+            source.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let info = json_of(&["dataset", "info", out.to_str().unwrap(), "--json"]);
+    assert_eq!(info["samples"], 2);
+    assert_eq!(info["flows"], 12);
+    assert_eq!(info["packets"]["bimodal"], 2, "OMNeT++'s 300/1700-bit packets");
+    assert_eq!(info["topologies"]["line"], 2);
+    let c = json_of(&["simulate", "--compare", out.to_str().unwrap(), "--packets", "200", "--json"]);
+    assert_eq!(c["samples"], 2);
+    assert_eq!(c["flows"], 12);
+    assert!(c["delay"]["mape"].as_f64().unwrap().is_finite());
+    // The model evaluates on it too.
+    let eval = json_of(&["eval", "--data", out.to_str().unwrap(), "--json"]);
+    assert_eq!(eval["paths"], 12);
+}

@@ -1,6 +1,7 @@
 //! Datasets on disk: shard files, dataset directories, generation, statistics and the loader.
 
 pub mod batch;
+pub mod compare;
 pub mod dataset;
 pub mod import;
 pub mod loader;

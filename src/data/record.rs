@@ -1,6 +1,6 @@
 //! One labelled sample as stored in a shard: links, flows with their paths, and labels.
 
-use crate::net::{PacketSizes, RouteError, Scenario};
+use crate::net::{LinkParams, Node, PacketSizes, RouteError, Scenario, Topology};
 use crate::sim::Sample;
 
 /// A directed link of a sample.
@@ -111,6 +111,45 @@ impl Record {
             links,
             flows,
         })
+    }
+
+    /// The scenario the record describes: its links as duplex links (both directions must have
+    /// the same capacity, buffer and propagation), its flows with their paths and rates, its
+    /// packet sizes; node `i` of the record is node `i` of the scenario. Fails, with the reason,
+    /// when the record cannot be one.
+    pub fn to_scenario(&self) -> Result<Scenario, String> {
+        let mut topology = Topology::new();
+        for i in 0..self.nodes {
+            topology.add_node(Node::labelled(i.to_string()));
+        }
+        let params = |l: &LinkRecord| LinkParams {
+            capacity_bps: l.capacity_bps,
+            queue_packets: l.queue_packets,
+            propagation_s: l.propagation_s,
+        };
+        for l in &self.links {
+            let (a, b) = (l.from as usize, l.to as usize);
+            match topology.link(a, b) {
+                Some(existing) if existing.params != params(l) => {
+                    return Err(format!("link {a}->{b} differs from {b}->{a}: pathcast links are duplex"));
+                }
+                Some(_) => {}
+                None => topology.add_link(a, b, params(l)).map_err(|e| format!("link {a}->{b}: {e}"))?,
+            }
+        }
+        let mut scenario = Scenario::new(self.topology.clone(), topology);
+        scenario.packets = self.packets;
+        for f in &self.flows {
+            let (src, dst) = (f.src as usize, f.dst as usize);
+            let mut path = vec![src];
+            path.extend(f.path.iter().map(|&l| self.links[l as usize].to as usize));
+            scenario
+                .routing
+                .set_path(&scenario.topology, path)
+                .map_err(|e| format!("flow {src}->{dst}: {e}"))?;
+            scenario.traffic.set(src, dst, f.rate_bps).map_err(|e| e.to_string())?;
+        }
+        Ok(scenario)
     }
 
     /// Whether every label is a finite number (a flow that delivered nothing has none).

@@ -149,3 +149,51 @@ pub fn dataset_info(dataset: &Dataset) -> Result<DatasetInfo, DatasetError> {
         relative_se_p95: quantile(0.95),
     })
 }
+
+/// Accuracy of a set of estimates of per-flow mean delay against a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Accuracy {
+    /// Mean absolute percentage error, in percent.
+    pub mape: f64,
+    /// Pearson correlation.
+    pub pearson: f64,
+    /// 95th percentile of the absolute relative error, in percent.
+    pub p95: f64,
+    /// Mean relative error (signed), in percent: the bias.
+    pub bias: f64,
+}
+
+/// MAPE, Pearson ρ, p95 relative error and bias of `estimate` against `truth` (same order).
+pub fn accuracy(estimate: &[f64], truth: &[f64]) -> Accuracy {
+    let n = truth.len() as f64;
+    let relative: Vec<f64> = estimate.iter().zip(truth).map(|(e, t)| (e - t) / t).collect();
+    let mut errors: Vec<f64> = relative.iter().map(|r| r.abs()).collect();
+    errors.sort_by(f64::total_cmp);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / n;
+    let (me, mt) = (mean(estimate), mean(truth));
+    let cov: f64 = estimate.iter().zip(truth).map(|(e, t)| (e - me) * (t - mt)).sum();
+    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
+    let p95 = errors.get(((errors.len() as f64 * 0.95) as usize).min(errors.len().saturating_sub(1)));
+    Accuracy {
+        mape: 100.0 * mean(&errors),
+        pearson: cov / (var(estimate, me) * var(truth, mt)).sqrt(),
+        p95: 100.0 * p95.copied().unwrap_or(f64::NAN),
+        bias: 100.0 * mean(&relative),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accuracy_of_known_errors() {
+        let truth = [1.0, 2.0, 4.0, 8.0];
+        let a = accuracy(&[1.1, 1.8, 4.0, 8.0], &truth);
+        assert!((a.mape - 5.0).abs() < 1e-9, "{a:?}");
+        assert!(a.bias.abs() < 1e-9, "+10 % and -10 % cancel");
+        assert!((a.p95 - 10.0).abs() < 1e-9);
+        assert!(a.pearson > 0.99);
+        assert!((accuracy(&truth, &truth).pearson - 1.0).abs() < 1e-12);
+    }
+}

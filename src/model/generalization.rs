@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::predict::TrainedModel;
 use super::routenet::RouteNetConfig;
 use super::{DefaultBackend, FrozenRouteNet};
+use crate::data::stats::{Accuracy, accuracy};
 use crate::net::files::FileError;
 use crate::net::gml::ImportOptions;
 use crate::net::random::{self, GraphModel};
@@ -39,17 +40,6 @@ pub struct BenchConfig {
 const PACKET_BITS: f64 = 8000.0;
 /// Pairs with traffic in a random-graph case.
 const RANDOM_FLOWS: usize = 600;
-
-/// Accuracy of one predictor over a set of flows.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Accuracy {
-    /// Mean absolute percentage error of the mean delay, in percent.
-    pub mape: f64,
-    /// Pearson correlation of predicted and simulated mean delay.
-    pub pearson: f64,
-    /// 95th percentile of the absolute relative error, in percent.
-    pub p95: f64,
-}
 
 /// One network's results over its cases.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -191,26 +181,6 @@ fn measure(
         outcome.extrapolated += usize::from(!p.extrapolated.is_empty());
     }
     Ok(outcome)
-}
-
-/// MAPE, Pearson ρ and p95 relative error of `predicted` against `truth`.
-pub fn accuracy(predicted: &[f64], truth: &[f64]) -> Accuracy {
-    let n = truth.len() as f64;
-    let mut errors: Vec<f64> = predicted.iter().zip(truth).map(|(p, t)| ((p - t) / t).abs()).collect();
-    errors.sort_by(f64::total_cmp);
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / n;
-    let (mp, mt) = (mean(predicted), mean(truth));
-    let cov: f64 = predicted.iter().zip(truth).map(|(p, t)| (p - mp) * (t - mt)).sum();
-    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
-    Accuracy {
-        mape: 100.0 * mean(&errors),
-        pearson: cov / (var(predicted, mp) * var(truth, mt)).sqrt(),
-        p95: 100.0
-            * errors
-                .get(((errors.len() as f64 * 0.95) as usize).min(errors.len().saturating_sub(1)))
-                .copied()
-                .unwrap_or(f64::NAN),
-    }
 }
 
 /// Every case: for each network, exponential and bimodal packets, each with and without
