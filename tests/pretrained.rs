@@ -5,6 +5,11 @@ use std::path::PathBuf;
 use pathcast::model::{DefaultBackend, pretrained};
 use pathcast::train::evaluate;
 
+/// Bounds a little above the shipped model's measured MAPE (README): a retrained model that
+/// generalises worse fails here.
+const MAPE_DIVERSE: f64 = 3.0;
+const MAPE_GEANT2: f64 = 3.0;
+
 fn shards(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -19,10 +24,9 @@ fn shards(dir: &str) -> Vec<PathBuf> {
 fn the_shipped_model_is_accurate_on_held_out_diverse_networks() {
     let device = Default::default();
     let (model, _) = pretrained::load::<DefaultBackend>(&device);
-    // It was trained on data/diverse with the last shard held out.
-    let held_out = shards("data/diverse").split_off(shards("data/diverse").len() - 1);
-    let m = evaluate(&model, &held_out, 16, &device).unwrap();
-    assert!(m.overall.mape < 3.0, "MAPE {}", m.overall.mape);
+    // data/diverse is drawn with another seed than the training set: networks never seen.
+    let m = evaluate(&model, &shards("data/diverse"), 16, &device).unwrap();
+    assert!(m.overall.mape < MAPE_DIVERSE, "MAPE {}", m.overall.mape);
     assert!(m.overall.pearson > 0.99, "ρ {}", m.overall.pearson);
 }
 
@@ -31,5 +35,5 @@ fn the_shipped_model_generalises_to_the_unseen_geant2() {
     let device = Default::default();
     let (model, _) = pretrained::load::<DefaultBackend>(&device);
     let m = evaluate(&model, &shards("data/geant2"), 16, &device).unwrap();
-    assert!(m.overall.mape < 3.0 && m.overall.pearson > 0.99, "{:?}", m.overall);
+    assert!(m.overall.mape < MAPE_GEANT2 && m.overall.pearson > 0.99, "{:?}", m.overall);
 }

@@ -32,7 +32,7 @@ pub struct PortEstimate {
 /// 0.49 bimodal 0.3/1.7, 1 exponential).
 pub fn port(rho: f64, k: u32, c2: f64) -> PortEstimate {
     let c2 = c2.clamp(0.0, 1.0);
-    if !(rho > 0.0) || k == 0 {
+    if rho.is_nan() || rho <= 0.0 || k == 0 {
         return PortEstimate { sojourn: 1.0, variance: c2, drop: 0.0 };
     }
     let rho = rho.min(MAX_LOAD);

@@ -253,7 +253,7 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
         rates.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).expect("at least one flow");
     let mean_hops = flows.iter().map(|f| f.links.len() as f64).sum::<f64>() / n_flows as f64;
     let needed = config.packets_per_flow as f64 * (total_rate / min_rate) * (1.0 + 2.0 * mean_hops);
-    if !(needed <= 10.0 * config.max_events as f64) {
+    if needed.is_nan() || needed > 10.0 * config.max_events as f64 {
         let (src, dst) = pairs[slowest];
         return Err(SimError::Budget { src, dst, events: needed, budget: config.max_events });
     }

@@ -123,7 +123,7 @@ impl Default for Forms {
                 average_decay: Some(0.99),
                 ..TrainConfig::default()
             },
-            train_data: "data/nsfnet,data/gbn".into(),
+            train_data: "data/diverse".into(),
             train_devices: format!(
                 "cpu:{}",
                 std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
