@@ -830,9 +830,14 @@ fn train(args: TrainArgs) -> Result<()> {
         ..TrainConfig::default()
     };
     let mut log = match &args.json_log {
-        Some(path) => Some(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
-        )),
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+            }
+            Some(std::io::BufWriter::new(
+                std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
+            ))
+        }
         None => None,
     };
     let handle = crate::train::spawn(config);

@@ -197,6 +197,7 @@ graph [
     source 0
     target 1
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -204,6 +205,7 @@ graph [
     source 0
     target 2
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -211,6 +213,7 @@ graph [
     source 1
     target 3
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -218,6 +221,7 @@ graph [
     source 1
     target 6
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -225,6 +229,7 @@ graph [
     source 1
     target 9
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -232,6 +237,7 @@ graph [
     source 2
     target 3
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -239,6 +245,7 @@ graph [
     source 2
     target 4
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -246,6 +253,7 @@ graph [
     source 3
     target 5
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -253,6 +261,7 @@ graph [
     source 3
     target 6
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -260,6 +269,7 @@ graph [
     source 4
     target 7
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -267,6 +277,7 @@ graph [
     source 5
     target 8
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -274,6 +285,7 @@ graph [
     source 6
     target 8
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -281,6 +293,7 @@ graph [
     source 6
     target 9
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -288,6 +301,7 @@ graph [
     source 7
     target 8
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -295,6 +309,7 @@ graph [
     source 7
     target 11
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -302,6 +317,7 @@ graph [
     source 8
     target 11
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -309,6 +325,7 @@ graph [
     source 8
     target 12
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -316,6 +333,7 @@ graph [
     source 8
     target 17
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -323,6 +341,7 @@ graph [
     source 8
     target 18
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -330,6 +349,7 @@ graph [
     source 8
     target 20
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -337,6 +357,7 @@ graph [
     source 9
     target 10
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -344,6 +365,7 @@ graph [
     source 9
     target 12
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -351,6 +373,7 @@ graph [
     source 9
     target 13
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -358,6 +381,7 @@ graph [
     source 10
     target 13
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -365,6 +389,7 @@ graph [
     source 11
     target 14
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -372,6 +397,7 @@ graph [
     source 11
     target 20
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -379,6 +405,7 @@ graph [
     source 12
     target 13
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -386,6 +413,7 @@ graph [
     source 12
     target 19
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -393,6 +421,7 @@ graph [
     source 12
     target 21
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -400,6 +429,7 @@ graph [
     source 14
     target 15
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -407,6 +437,7 @@ graph [
     source 15
     target 16
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -414,6 +445,7 @@ graph [
     source 16
     target 17
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -421,6 +453,7 @@ graph [
     source 17
     target 18
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -428,6 +461,7 @@ graph [
     source 18
     target 21
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -435,6 +469,7 @@ graph [
     source 19
     target 23
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -442,6 +477,7 @@ graph [
     source 21
     target 22
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -449,6 +485,7 @@ graph [
     source 22
     target 23
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]

@@ -145,6 +145,7 @@ graph [
     source 0
     target 1
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -152,6 +153,7 @@ graph [
     source 0
     target 2
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -159,6 +161,7 @@ graph [
     source 0
     target 3
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -166,6 +169,7 @@ graph [
     source 1
     target 2
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -173,6 +177,7 @@ graph [
     source 1
     target 7
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -180,6 +185,7 @@ graph [
     source 2
     target 5
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -187,6 +193,7 @@ graph [
     source 3
     target 4
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -194,6 +201,7 @@ graph [
     source 3
     target 8
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -201,6 +209,7 @@ graph [
     source 4
     target 5
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -208,6 +217,7 @@ graph [
     source 4
     target 6
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -215,6 +225,7 @@ graph [
     source 5
     target 12
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -222,6 +233,7 @@ graph [
     source 5
     target 13
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -229,6 +241,7 @@ graph [
     source 6
     target 7
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -236,6 +249,7 @@ graph [
     source 7
     target 10
     LinkSpeedRaw 40000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -243,6 +257,7 @@ graph [
     source 8
     target 9
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -250,6 +265,7 @@ graph [
     source 8
     target 11
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -257,6 +273,7 @@ graph [
     source 9
     target 10
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -264,6 +281,7 @@ graph [
     source 9
     target 12
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -271,6 +289,7 @@ graph [
     source 10
     target 11
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -278,6 +297,7 @@ graph [
     source 10
     target 13
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
@@ -285,6 +305,7 @@ graph [
     source 11
     target 12
     LinkSpeedRaw 10000.0
+    CapacitySource "raw"
     QueuePackets 32
     PropagationDelay 0.0
   ]
