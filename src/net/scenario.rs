@@ -356,7 +356,7 @@ impl ScenarioFile {
                 if let Some(v) = value.filter(|v| !(v.is_finite() && v.abs() <= limit)) {
                     return Err(ScenarioError::invalid(
                         &place,
-                        format!("{what} {v} is outside ±{limit} degrees"),
+                        format!("{what} {v:?} is outside ±{limit} degrees"),
                     ));
                 }
             }

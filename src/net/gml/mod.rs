@@ -300,7 +300,7 @@ fn read_node(entry: &Entry) -> Result<(i64, Node), GmlError> {
         let Some(e) = field(items, key) else { return Ok(None) };
         let x = number(e)?;
         if x.abs() > limit {
-            return Err(GmlError::at(e.position, format!("{key} {x} is outside ±{limit} degrees")));
+            return Err(GmlError::at(e.position, format!("{key} {x:?} is outside ±{limit} degrees")));
         }
         Ok(Some(x))
     };
