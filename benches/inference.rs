@@ -1,7 +1,8 @@
 //! Prediction latency for a whole scenario (all flows), from scenario to per-flow delay, jitter,
 //! loss and extrapolation flags, on CPU: the frozen predictor the app and `pathcast predict` use,
-//! and the same model run through burn. NSFNet (182 flows), GEANT2 (552) and a random 100-node
-//! backbone with traffic between every pair (9 900 flows).
+//! and the same model run through burn. NSFNet (182 flows), GEANT2 (552), and two random 100-node
+//! networks with traffic between every pair (9 900 flows): a sparse mesh (long paths, 9.3 hops on
+//! average) and a Waxman graph (4.8 hops).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pathcast::data::{GraphBatch, Record};
@@ -11,12 +12,14 @@ use pathcast::net::{LinkParams, Scenario, TrafficSpec, builtin};
 use rand::SeedableRng;
 
 fn scenario(name: &str) -> Scenario {
+    let random = |model| {
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(1);
+        let params = LinkParams { capacity_bps: 1e10, ..LinkParams::default() };
+        random::topology(model, 100, params, &mut rng)
+    };
     let topology = match name {
-        "mesh100" => {
-            let mut rng = rand_pcg::Pcg64::seed_from_u64(1);
-            let params = LinkParams { capacity_bps: 1e10, ..LinkParams::default() };
-            random::topology(GraphModel::Mesh, 100, params, &mut rng)
-        }
+        "mesh100" => random(GraphModel::Mesh),
+        "waxman100" => random(GraphModel::Waxman),
         _ => builtin::load(name).unwrap().topology,
     };
     let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
@@ -29,13 +32,13 @@ fn prediction_latency(c: &mut Criterion) {
     let trained = pretrained::trained();
     let mut group = c.benchmark_group("inference");
     group.sample_size(30);
-    for name in ["nsfnet", "geant2", "mesh100"] {
+    for name in ["nsfnet", "geant2", "mesh100", "waxman100"] {
         let scenario = scenario(name);
         let flows = scenario.traffic.len();
         group.bench_function(format!("{name}_{flows}_flows"), |b| {
             b.iter(|| trained.predict(&scenario).unwrap())
         });
-        if name != "mesh100" {
+        if !name.ends_with("100") {
             group.bench_function(format!("{name}_{flows}_flows_burn"), |b| {
                 b.iter(|| {
                     let batch = GraphBatch::from_records([&Record::from_scenario(&scenario).unwrap()]);
