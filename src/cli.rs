@@ -772,17 +772,28 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
         outln!("  {}: {n} samples", printable(name));
     }
     outln!("flows            {}", info.flows);
-    for (what, s) in [
-        ("delay (s)", info.delay_s),
-        ("jitter (s²)", info.jitter_s2),
-        ("loss", info.loss),
-        ("peak load", info.peak_load),
-        ("speed decades", info.capacity_decades),
-        ("nodes", info.nodes),
-        ("path hops", info.path_hops),
-        ("buffer (packets)", info.queue_packets),
-    ] {
-        outln!("{what:<16} mean {:.4}  std {:.4}  min {:.4}  max {:.4}", s.mean, s.std, s.min, s.max);
+    let seconds = |x: f64| units::format_seconds(x);
+    let squared_seconds = |x: f64| format!("{x:.3e} s²");
+    let ratio = |x: f64| format!("{:.2} %", 100.0 * x);
+    let number = |x: f64| format!("{x:.2}");
+    let rows: [(&str, _, &dyn Fn(f64) -> String); 8] = [
+        ("delay", info.delay_s, &seconds),
+        ("jitter", info.jitter_s2, &squared_seconds),
+        ("loss", info.loss, &ratio),
+        ("peak load", info.peak_load, &ratio),
+        ("speed decades", info.capacity_decades, &number),
+        ("nodes", info.nodes, &number),
+        ("path hops", info.path_hops, &number),
+        ("buffer (packets)", info.queue_packets, &number),
+    ];
+    for (what, s, show) in rows {
+        outln!(
+            "{what:<16} mean {}  std {}  min {}  max {}",
+            show(s.mean),
+            show(s.std),
+            show(s.min),
+            show(s.max)
+        );
     }
     let kinds: Vec<String> = info.packets.iter().map(|(k, n)| format!("{k} {n}")).collect();
     outln!("packet sizes     {}", kinds.join(", "));
@@ -868,6 +879,11 @@ fn train(args: TrainArgs) -> Result<()> {
                 )
             }),
             TrainEvent::Checkpoint { .. } => {}
+            TrainEvent::Skipped { step, loss, gradient_norm } => bar.suspend(|| {
+                eprintln!(
+                    "warning: step {step} skipped: loss {loss} and gradient norm {gradient_norm} are not both finite"
+                )
+            }),
             TrainEvent::Finished { step, stopped } => {
                 bar.finish_and_clear();
                 let how = if *stopped { "stopped" } else { "finished" };

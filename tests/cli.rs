@@ -171,6 +171,14 @@ fn dataset_info_describes_the_shipped_data() {
     );
     assert_eq!(info["packets"].as_object().unwrap().len(), 3, "{}", info["packets"]);
     assert!(info["topologies"].as_object().unwrap().len() >= 4, "{}", info["topologies"]);
+
+    // The text form gives every figure its unit.
+    let out = pathcast().args(["dataset", "info", "data/nsfnet"]).assert().success().get_output().clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = |start: &str| text.lines().find(|l| l.starts_with(start)).unwrap().to_owned();
+    assert!(line("delay ").matches(" ms").count() >= 2, "{text}");
+    assert!(line("jitter ").matches(" s²").count() == 4, "{text}");
+    assert!(line("loss ").matches(" %").count() == 4, "{text}");
 }
 
 #[test]
@@ -332,4 +340,58 @@ fn a_public_dataset_imports_and_its_labels_compare_with_the_simulator() {
     // The model evaluates on it too.
     let eval = json_of(&["eval", "--data", out.to_str().unwrap(), "--json"]);
     assert_eq!(eval["paths"], 12);
+}
+
+/// The sample networks in `topologies/samples/` cover each way a Zoo file states its link speeds;
+/// each goes through import, traffic, prediction and a short simulation that agrees with it.
+#[test]
+fn sample_networks_with_stated_partial_label_and_missing_speeds_run_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, nodes, sources, warns) in [
+        ("stated", 6, vec![("raw", 8)], false),
+        ("partial", 6, vec![("raw", 5), ("units", 1), ("assumed", 2)], true),
+        ("labels", 6, vec![("label", 6), ("assumed", 1)], true),
+        ("unstated", 5, vec![("assumed", 5)], true),
+    ] {
+        let file = format!("topologies/samples/{name}.gml");
+        let out = pathcast().args(["topo", "info", &file, "--json"]).assert().success().get_output().clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.contains("link speeds assumed"), warns, "{name}: {stderr}");
+        let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let counted = info["capacity_sources"].as_object().unwrap();
+        assert_eq!(counted.len(), sources.len(), "{name}: {counted:?}");
+        for (source, n) in sources {
+            assert_eq!(counted[source].as_u64(), Some(n), "{name}: {source}");
+        }
+
+        let scenario = dir.path().join(format!("{name}.json"));
+        pathcast()
+            .args(["scenario", "new", "--topology", &file, "--seed", "5", "--max-utilization", "0.6"])
+            .args(["--packets", "bimodal", "--mean-bits", "8000", "-o"])
+            .arg(&scenario)
+            .assert()
+            .success();
+        let scenario = scenario.to_str().unwrap();
+        let predicted = json_of(&["predict", "--scenario", scenario, "--json"]);
+        let simulated = json_of(&["simulate", scenario, "--packets", "400", "--seed", "2", "--json"]);
+        let (predicted, simulated) =
+            (predicted["flows"].as_array().unwrap(), simulated["flows"].as_array().unwrap());
+        assert_eq!(predicted.len(), nodes * (nodes - 1), "{name}");
+        let mut errors: Vec<f64> = predicted
+            .iter()
+            .zip(simulated)
+            .map(|(p, s)| {
+                assert_eq!((&p["src"], &p["dst"]), (&s["src"], &s["dst"]));
+                let (p, s) = (p["delay_s"].as_f64().unwrap(), s["mean_delay_s"].as_f64().unwrap());
+                assert!(p.is_finite() && p > 0.0, "{name}: {p}");
+                (p - s).abs() / s
+            })
+            .collect();
+        errors.sort_by(f64::total_cmp);
+        assert!(
+            errors[errors.len() / 2] < 0.02,
+            "{name}: median relative error {}",
+            errors[errors.len() / 2]
+        );
+    }
 }

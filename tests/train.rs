@@ -12,7 +12,7 @@ use burn::prelude::Tensor;
 use crossbeam_channel::unbounded;
 use pathcast::model::checkpoint::{self, AVERAGE_FILE, MODEL_FILE};
 use pathcast::train::devices::Devices;
-use pathcast::train::trainer::{OptimizerKind, train_on_devices};
+use pathcast::train::trainer::{OptimizerKind, TrainError, train_on_devices};
 use pathcast::train::{TrainConfig, TrainEvent};
 
 /// The framework configuration: two replicas, LAMB, warm-up, decay, clipping, dropout, and a
@@ -87,4 +87,41 @@ fn one_seed_gives_one_run_and_a_resumed_run_ends_where_an_uninterrupted_one_does
 
     let other_seed = run(&TrainConfig { seed: 2, ..config(&data, &dir.path().join("d"), 6) });
     assert_ne!(other_seed, losses);
+}
+
+#[test]
+fn a_run_whose_gradients_stop_being_finite_skips_those_steps_then_stops_as_diverged() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::small_gbn_dataset(&data, 10, 40);
+    let config = TrainConfig {
+        optimizer: OptimizerKind::Adam,
+        learning_rate: 1e35,
+        warmup_steps: 0,
+        decay: false,
+        clip_norm: None,
+        average_decay: None,
+        eval_every: 100,
+        ..config(&data, &dir.path().join("run"), 60)
+    };
+    let (tx, rx) = unbounded();
+    let result = train_on_devices(&config, &tx, &AtomicBool::new(false));
+    drop(tx);
+    let skipped: Vec<u64> = rx
+        .iter()
+        .filter_map(|e| match e {
+            TrainEvent::Skipped { step, loss, gradient_norm } => {
+                assert!(!(loss.is_finite() && gradient_norm.is_finite()), "step {step} skipped");
+                Some(step)
+            }
+            _ => None,
+        })
+        .collect();
+    let Err(TrainError::Diverged { step, batches }) = result else {
+        panic!("expected divergence, got {result:?}");
+    };
+    assert_eq!(batches, 10);
+    assert_eq!(skipped.len(), 10, "{skipped:?}");
+    assert_eq!(*skipped.last().unwrap(), step);
+    assert!(skipped.windows(2).all(|w| w[1] == w[0] + 1), "{skipped:?}");
 }

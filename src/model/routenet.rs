@@ -13,7 +13,7 @@ use burn::module::{ModuleVisitor, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
-use burn::tensor::activation::{log_sigmoid, selu, sigmoid, tanh};
+use burn::tensor::activation::{log_sigmoid, sigmoid, tanh};
 
 use super::dropout;
 use super::features::{GraphInputs, HOP_FEATURES, Indexing, JITTER_FLOOR, LINK_FEATURES, PATH_FEATURES};
@@ -297,9 +297,48 @@ fn sum_rows<B: Backend>(
     }
 }
 
+/// SELU whose gradient stays finite for every finite input. burn's `selu` takes `exp` of every
+/// input and masks the positive side away afterwards, so for an input above about 88 its backward
+/// pass multiplies 0 by ∞ and the whole step's gradients turn NaN (seen in training on diverse
+/// data); here `exp` only ever sees the non-positive side.
+fn selu<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
+    const ALPHA: f64 = 1.673_263_242_354_377_3;
+    const GAMMA: f64 = 1.050_700_987_355_480_5;
+    let positive = x.clone().greater_elem(0.0);
+    let negative = x.clone().clamp_max(0.0).exp().sub_scalar(1.0).mul_scalar(ALPHA);
+    negative.mask_where(positive, x).mul_scalar(GAMMA)
+}
+
 fn dense<B: Backend>(layer: &Linear<B>) -> Dense {
     let values = |data: TensorData| data.convert::<f32>().into_vec::<f32>().expect("f32 weights");
     let [inputs, outputs] = layer.weight.dims();
     let bias = layer.bias.as_ref().map_or_else(|| vec![0.0; outputs], |b| values(b.val().into_data()));
     Dense::new(values(layer.weight.val().into_data()), bias, inputs, outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::{Autodiff, Flex};
+
+    #[test]
+    fn selu_has_finite_exact_gradients_even_for_large_inputs() {
+        type B = Autodiff<Flex>;
+        let xs = [-3.0f32, -0.5, 0.25, 90.0, 1.0e4];
+        let x = Tensor::<B, 1>::from_floats(xs, &Default::default()).require_grad();
+        let y = selu(x.clone());
+        let values: Vec<f32> = y.clone().into_data().to_vec().unwrap();
+        let grads = y.sum().backward();
+        let slopes: Vec<f32> = x.grad(&grads).unwrap().into_data().to_vec().unwrap();
+        let (alpha, gamma) = (1.673_263_2f32, 1.050_701f32);
+        for ((&x, &value), &slope) in xs.iter().zip(&values).zip(&slopes) {
+            let (want_value, want_slope) = if x > 0.0 {
+                (gamma * x, gamma)
+            } else {
+                (gamma * alpha * (x.exp() - 1.0), gamma * alpha * x.exp())
+            };
+            assert!((value - want_value).abs() <= 1e-5 * want_value.abs().max(1.0), "selu({x}) = {value}");
+            assert!((slope - want_slope).abs() < 1e-5, "selu'({x}) = {slope}, want {want_slope}");
+        }
+    }
 }

@@ -13,7 +13,7 @@ pub fn format_bps(bps: f64) -> String {
     format!("{} {prefix}bit/s", significant(bps / scale))
 }
 
-/// A time in s, ms or µs, whichever keeps the figure between 1 and 1000 (below 1 µs, in µs).
+/// A time in s, ms, µs or ns, whichever keeps the figure between 1 and 1000 (below 1 ns, in ns).
 pub fn format_seconds(s: f64) -> String {
     if !s.is_finite() {
         return format!("{s} s");
@@ -21,7 +21,8 @@ pub fn format_seconds(s: f64) -> String {
     let (value, unit) = match s.abs() {
         x if x >= 1.0 => (s, "s"),
         x if x >= 1e-3 => (s * 1e3, "ms"),
-        _ => (s * 1e6, "µs"),
+        x if x >= 1e-6 => (s * 1e6, "µs"),
+        _ => (s * 1e9, "ns"),
     };
     format!("{} {unit}", significant(value))
 }
@@ -80,7 +81,8 @@ mod tests {
         assert_eq!(format_seconds(0.0123), "12.3 ms");
         assert_eq!(format_seconds(2.5), "2.5 s");
         assert_eq!(format_seconds(4.2e-6), "4.2 µs");
-        assert_eq!(format_seconds(0.0), "0 µs");
+        assert_eq!(format_seconds(3.25e-8), "32.5 ns");
+        assert_eq!(format_seconds(0.0), "0 ns");
     }
 
     #[test]

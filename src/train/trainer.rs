@@ -126,6 +126,13 @@ pub enum TrainEvent {
         step: u64,
         dir: PathBuf,
     },
+    /// The batch's loss or gradients were not finite, so its update was skipped and the weights
+    /// stayed as they were.
+    Skipped {
+        step: u64,
+        loss: f64,
+        gradient_norm: f64,
+    },
     Finished {
         step: u64,
         stopped: bool,
@@ -147,6 +154,11 @@ pub enum TrainError {
     Config(String),
     #[error("{0}")]
     Worker(String),
+    #[error(
+        "training diverged at step {step}: the loss or gradients were not finite for {batches} batches in a \
+         row (try a lower --lr or --clip); the last good checkpoint is kept"
+    )]
+    Diverged { step: u64, batches: usize },
 }
 
 /// A training run on its own thread.
@@ -266,6 +278,7 @@ pub fn train(
     // A resumed run replays the loader's deterministic batch order up to where it stopped, so it
     // continues exactly as if it had never been interrupted.
     let mut batches_done = step;
+    let mut skipped_in_a_row = 0;
     'epochs: while step < config.steps {
         let mut any = false;
         for batch in Loader::new(train_shards.clone(), &loader_config, epoch) {
@@ -289,9 +302,19 @@ pub fn train(
             };
             let grads = parallel.gradients(&model, &batch, options)?;
             let loss_value = grads.loss;
-            model = optimizer.step(learning_rate(config, step), model, grads.grads);
-            if let Some(average) = &mut average {
-                average.update(&model);
+            if loss_value.is_finite() && grads.norm.is_finite() {
+                model = optimizer.step(learning_rate(config, step), model, grads.grads);
+                if let Some(average) = &mut average {
+                    average.update(&model);
+                }
+                skipped_in_a_row = 0;
+            } else {
+                skipped_in_a_row += 1;
+                let _ =
+                    events.send(TrainEvent::Skipped { step, loss: loss_value, gradient_norm: grads.norm });
+                if skipped_in_a_row >= MAX_SKIPPED_IN_A_ROW {
+                    return Err(TrainError::Diverged { step, batches: skipped_in_a_row });
+                }
             }
             step += 1;
             samples += batch.samples;
@@ -329,6 +352,9 @@ pub fn train(
     let _ = events.send(TrainEvent::Finished { step, stopped });
     Ok(())
 }
+
+/// Consecutive batches with non-finite gradients after which a run stops as diverged.
+const MAX_SKIPPED_IN_A_ROW: usize = 10;
 
 /// Weights of the three targets in the loss: log delay ratio, log jitter ratio, loss ratio.
 const TARGET_WEIGHTS: [f32; 3] = [1.0, 0.05, 1.0];

@@ -678,6 +678,9 @@ impl PathcastApp {
                 t.train_pearson.push([x, train.pearson]);
             }
             TrainEvent::Checkpoint { .. } => {}
+            TrainEvent::Skipped { step, .. } => {
+                self.error(format!("Training step {step} skipped: its loss or gradients were not finite"))
+            }
             TrainEvent::Finished { step, stopped } => {
                 let how = if stopped { "stopped" } else { "finished" };
                 self.info(format!("Training {how} at step {step}; predicting with the new model"));
