@@ -14,7 +14,7 @@ use pathcast::model::{GraphInputs, RouteNetConfig};
 use pathcast::net::{Topology, builtin};
 use pathcast::sim::{DiverseConfig, GeneratorConfig, Networks, SampleGenerator};
 use pathcast::train::average::WeightAverage;
-use pathcast::train::trainer::training_loss;
+use pathcast::train::objective::training_loss;
 
 const BATCH_SAMPLES: usize = 8;
 

@@ -14,7 +14,7 @@ use pathcast::model::{
 };
 use pathcast::net::{LinkParams, Node, PacketSizes, Scenario, Topology, TrafficSpec, builtin};
 use pathcast::sim::{DiverseConfig, GeneratorConfig, Networks, SampleGenerator};
-use pathcast::train::trainer::training_loss;
+use pathcast::train::objective::training_loss;
 
 type B = Flex;
 type AD = Autodiff<Flex>;

@@ -3,8 +3,10 @@
 pub mod average;
 pub mod compare;
 pub mod devices;
+pub mod error;
 pub mod lamb;
 pub mod metrics;
+pub mod objective;
 pub mod parallel;
 pub mod trainer;
 

@@ -6,7 +6,8 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
-use super::trainer::{TrainError, training_loss};
+use super::error::TrainError;
+use super::objective::training_loss;
 use crate::data::GraphBatch;
 use crate::model::{GraphInputs, GraphLayout, RouteNet, dropout};
 

@@ -17,13 +17,14 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 use serde::{Deserialize, Serialize};
 
 use super::average::WeightAverage;
-use super::devices::{DeviceError, Devices};
+use super::devices::Devices;
+pub use super::error::TrainError;
 use super::lamb::{Lamb, LambConfig};
 use super::metrics::{EvalMetrics, Metrics, MetricsAccumulator};
 use super::parallel::{DataParallel, StepOptions, inner_device};
 use crate::data::loader::split_shards;
 use crate::data::shard::ShardError;
-use crate::data::{Dataset, DatasetError, Loader, LoaderConfig, Split};
+use crate::data::{Dataset, Loader, LoaderConfig, Split};
 use crate::model::checkpoint::{self, AVERAGE_FILE, CheckpointError, MODEL_FILE, OPTIMIZER_FILE};
 use crate::model::{Checkpoint, GraphInputs, GraphLayout, RouteNet, RouteNetConfig, TrainingRanges, dropout};
 
@@ -137,28 +138,6 @@ pub enum TrainEvent {
         step: u64,
         stopped: bool,
     },
-}
-
-/// Why training failed.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    #[error(transparent)]
-    Dataset(#[from] DatasetError),
-    #[error(transparent)]
-    Shard(#[from] ShardError),
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-    #[error(transparent)]
-    Devices(#[from] DeviceError),
-    #[error("{0}")]
-    Config(String),
-    #[error("{0}")]
-    Worker(String),
-    #[error(
-        "training diverged at step {step}: the loss or gradients were not finite for {batches} batches in a \
-         row (try a lower --lr or --clip); the last good checkpoint is kept"
-    )]
-    Diverged { step: u64, batches: usize },
 }
 
 /// A training run on its own thread.
@@ -355,23 +334,6 @@ pub fn train(
 
 /// Consecutive batches with non-finite gradients after which a run stops as diverged.
 const MAX_SKIPPED_IN_A_ROW: usize = 10;
-
-/// Weights of the three targets in the loss: log delay ratio, log jitter ratio, loss ratio.
-const TARGET_WEIGHTS: [f32; 3] = [1.0, 0.05, 1.0];
-
-/// Weighted MSE over the labelled targets (the log delay ratio counts most; a squared error in
-/// it is about a squared relative error of the delay) plus L2 on the readout.
-pub fn training_loss<B: AutodiffBackend>(
-    model: &RouteNet<B>,
-    inputs: &GraphInputs<B>,
-    l2: f64,
-) -> Tensor<B, 1> {
-    let device = inputs.targets.device();
-    let weights = Tensor::<B, 2>::from_data(TensorData::new(TARGET_WEIGHTS.to_vec(), [1, 3]), &device);
-    let err = (model.forward(inputs) - inputs.targets.clone()) * inputs.labelled.clone();
-    let mse = (err.powf_scalar(2.0) * weights).sum_dim(1).mean();
-    mse + model.readout_l2() * l2
-}
 
 /// The optimizer chosen at run time, with its state.
 enum Optim<B: AutodiffBackend> {
