@@ -879,6 +879,7 @@ fn train(args: TrainArgs) -> Result<()> {
                 )
             }),
             TrainEvent::Checkpoint { .. } => {}
+            TrainEvent::Warning { message } => bar.suspend(|| eprintln!("warning: {message}")),
             TrainEvent::Skipped { step, loss, gradient_norm } => bar.suspend(|| {
                 eprintln!(
                     "warning: step {step} skipped: loss {loss} and gradient norm {gradient_norm} are not both finite"

@@ -142,6 +142,133 @@ fn simulate_generate_train_resume_eval_and_predict() {
         .clone();
     let err = String::from_utf8(err).unwrap();
     assert!(err.contains("model.mpk") && err.contains("corrupt"), "{err}");
+    // The intact checkpoint before the damaged one is offered, can be used by name, and resuming
+    // falls back to it.
+    let previous = path("run/ckpt-00000002");
+    assert!(err.contains(&format!("{previous}, is intact")), "{err}");
+    let eval = json_of(&["eval", "--model", &previous, "--data", &data, "--json"]);
+    assert_eq!(eval["paths"], 6 * 17 * 16);
+    let out = pathcast()
+        .args(["train", "--data", &data, "--out", &run, "--steps", "6", "--batch", "2", "--eval-every", "2"])
+        .arg("--resume")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(&format!("resuming from {previous}, step 2")), "{stderr}");
+    json_of(&["eval", "--model", &run, "--data", &data, "--json"]);
+}
+
+/// Starts `pathcast ARGS`, waits until `ready` holds, kills it with SIGKILL, and checks it was
+/// still running when killed.
+fn kill_when(args: &[&str], ready: impl Fn() -> bool) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pathcast"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(started.elapsed().as_secs() < 120, "never ready: {args:?}");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "{args:?} had already finished when killed");
+}
+
+/// Every file under `dir` (relative path and bytes), leaving out temporary files.
+fn files_of(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_none_or(|e| e != "tmp") {
+                let name = path.strip_prefix(dir).unwrap().to_str().unwrap().to_owned();
+                files.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_killed_dataset_generation_reruns_to_exactly_the_uninterrupted_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = |out: &str| -> Vec<String> {
+        ["dataset", "generate", "--topology", "gbn", "--samples", "24", "--shard-size", "2", "--jobs", "1"]
+            .into_iter()
+            .chain(["--packets-per-flow", "200", "--target-relative-se", "0", "--seed", "4", "--out", out])
+            .map(str::to_owned)
+            .collect()
+    };
+    let (whole, killed) = (dir.path().join("whole"), dir.path().join("killed"));
+    let args = generate(killed.to_str().unwrap());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let shards = |d: &std::path::Path| {
+        std::fs::read_dir(d).map_or(0, |es| {
+            es.filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pcs")).count()
+        })
+    };
+    kill_when(&args, || shards(&killed) >= 2);
+    pathcast().args(&args).assert().success();
+    let args = generate(whole.to_str().unwrap());
+    pathcast().args(&args).assert().success();
+    let (a, b) = (files_of(&whole), files_of(&killed));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name != "manifest.json" {
+            assert!(bytes == &b[name], "{name} differs after the kill and rerun");
+        }
+    }
+    assert_eq!(json_of(&["dataset", "info", killed.to_str().unwrap(), "--json"])["samples"], 24);
+}
+
+#[test]
+fn a_killed_training_run_resumes_to_exactly_the_uninterrupted_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let data = path("data");
+    pathcast()
+        .args(["dataset", "generate", "--topology", "gbn", "--samples", "8", "--packets-per-flow", "30"])
+        .args(["--target-relative-se", "0", "--shard-size", "2", "--out", &data])
+        .assert()
+        .success();
+    let train = |run: &str| -> Vec<String> {
+        ["train", "--data", &data, "--out", run, "--steps", "300", "--batch", "2", "--eval-every", "10"]
+            .into_iter()
+            .chain([
+                "--devices",
+                "cpu:2",
+                "--optimizer",
+                "lamb",
+                "--lr",
+                "1e-2",
+                "--decay",
+                "--average",
+                "0.9",
+            ])
+            .map(str::to_owned)
+            .collect()
+    };
+    let (whole, killed) = (path("whole"), path("killed"));
+    let args = train(&killed);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let latest = dir.path().join("killed/latest.json");
+    kill_when(&args, || latest.exists());
+    pathcast().args(&args).arg("--resume").assert().success();
+    let args = train(&whole);
+    pathcast().args(&args).assert().success();
+    let final_checkpoint = "ckpt-00000300";
+    for file in ["model.mpk", "average.mpk", "optimizer.mpk"] {
+        let read = |run: &str| std::fs::read(dir.path().join(run).join(final_checkpoint).join(file)).unwrap();
+        assert!(read("whole") == read("killed"), "{file} differs after the kill and resume");
+    }
 }
 
 #[test]
@@ -394,4 +521,94 @@ fn sample_networks_with_stated_partial_label_and_missing_speeds_run_end_to_end()
             errors[errors.len() / 2]
         );
     }
+}
+
+/// The classes of input that once crashed, hung or were silently accepted (issue "Hardening"),
+/// each kept as a case the release binary must refuse with exit 2 and one clean line.
+#[test]
+fn inputs_that_once_broke_pathcast_are_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let base = pathcast()
+        .args(["scenario", "new", "--topology", "nsfnet", "--seed", "1", "-o"])
+        .arg(dir.path().join("s.json"))
+        .assert()
+        .success();
+    drop(base);
+    let scenario: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    let edited = |edit: &dyn Fn(&mut Value)| {
+        let mut s = scenario.clone();
+        edit(&mut s);
+        s.to_string()
+    };
+    let merged_to_infinity = "graph [ node [ id 0 ] node [ id 1 ]\n edge [ source 0 target 1 LinkSpeedRaw 1e308 ]\n \
+                              edge [ source 0 target 1 LinkSpeedRaw 1e308 ] ]";
+    let escape_in_id = "graph [ node [ id 0 ] node [ id 1 ] edge [ source 0 target \"\u{1b}[2J\" ] ]";
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["topo".into(), "info".into(), write("inf.gml", merged_to_infinity)], "finite"),
+        (vec!["topo".into(), "info".into(), write("esc.gml", escape_in_id)], "must be an integer"),
+        (vec!["topo".into(), "info".into(), "no-such-\u{1b}[2J.gml".into()], "\\u{1b}"),
+        (
+            vec![
+                "routes".into(),
+                write(
+                    "dup.json",
+                    &edited(&|s| {
+                        let first = s["flows"][0].clone();
+                        s["flows"].as_array_mut().unwrap().push(first);
+                    }),
+                ),
+            ],
+            "0",
+        ),
+        (
+            vec![
+                "simulate".into(),
+                write("flood.json", &edited(&|s| s["flows"][0]["rate_bps"] = 1e30.into())),
+                "--packets".into(),
+                "100".into(),
+            ],
+            "events",
+        ),
+        (
+            vec![
+                "predict".into(),
+                "--scenario".into(),
+                write("zero.json", &edited(&|s| s["links"][0]["capacity_bps"] = 0.0.into())),
+            ],
+            "capacity",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = pathcast()
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(30))
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(expected) && !stderr.contains('\u{1b}') && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+
+    // A reader that stops early: the command ends quietly, without "Broken pipe".
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pathcast"))
+        .args(["routes", "gbn", "--k", "3"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c == 0 || c == 141), "{:?}", out.status);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -58,6 +58,19 @@ pub enum CheckpointError {
     Invalid(PathBuf, String),
     #[error("{0}: checksum mismatch: the checkpoint is corrupt")]
     Checksum(PathBuf),
+    /// The newest checkpoint of a run cannot be used; `intact` is the newest one before it that can.
+    #[error("{error}{}", offer(intact.as_deref()))]
+    Damaged { error: Box<CheckpointError>, intact: Option<PathBuf> },
+}
+
+/// The clause of a [`CheckpointError::Damaged`] message that offers the intact checkpoint.
+fn offer(intact: Option<&Path>) -> String {
+    intact.map_or_else(String::new, |dir| {
+        format!(
+            "; the checkpoint before it, {0}, is intact: use it with --model {0} (train --resume falls back to it)",
+            dir.display()
+        )
+    })
 }
 
 #[derive(Serialize, Deserialize)]
@@ -65,11 +78,31 @@ struct Latest {
     checkpoint: String,
 }
 
-/// Serialises a burn record (weights or optimizer state) at full precision.
+/// Serialises a burn record (weights or optimizer state) at full precision, with every map's
+/// entries in key order: burn records the optimizer's per-parameter state from a `HashMap`, whose
+/// order changes from process to process, and a resumed run must write the bytes an
+/// uninterrupted one does.
 pub fn encode<B: Backend, R: Record<B>>(record: R) -> Vec<u8> {
-    NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
+    let bytes = NamedMpkBytesRecorder::<FullPrecisionSettings>::new()
         .record(record, ())
-        .expect("in-memory recording cannot fail")
+        .expect("in-memory recording cannot fail");
+    let mut value = rmpv::decode::read_value(&mut bytes.as_slice()).expect("burn writes valid MessagePack");
+    sort_maps(&mut value);
+    let mut sorted = Vec::with_capacity(bytes.len());
+    rmpv::encode::write_value(&mut sorted, &value).expect("writing to memory cannot fail");
+    sorted
+}
+
+/// Puts the entries of every map in `value` in the order of their keys.
+fn sort_maps(value: &mut rmpv::Value) {
+    match value {
+        rmpv::Value::Map(entries) => {
+            entries.sort_by_cached_key(|(key, _)| key.to_string());
+            entries.iter_mut().for_each(|(_, v)| sort_maps(v));
+        }
+        rmpv::Value::Array(items) => items.iter_mut().for_each(sort_maps),
+        _ => {}
+    }
 }
 
 /// Reads a record written by [`encode`]; `path` names errors.
@@ -108,8 +141,40 @@ pub fn save(
     Ok(dir)
 }
 
-/// The newest checkpoint of a run: its directory and metadata.
-pub fn latest(run_dir: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> {
+/// The newest checkpoint of a run (or, given a checkpoint directory, that checkpoint): its
+/// directory and metadata, with every file's checksum verified. When the newest is damaged the
+/// error names it, and the newest intact checkpoint before it if there is one.
+pub fn latest(path: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> {
+    if !path.join(LATEST).exists() && path.join(META).is_file() {
+        let meta = read_verified(path)?;
+        return Ok((path.to_owned(), meta));
+    }
+    let dir = newest_dir(path)?;
+    match read_verified(&dir) {
+        Ok(meta) => Ok((dir, meta)),
+        Err(error) => {
+            Err(CheckpointError::Damaged { error: Box::new(error), intact: intact_before(path, &dir) })
+        }
+    }
+}
+
+/// The newest intact checkpoint of a run, for resuming it: the newest one, or when that is
+/// damaged the one before it, together with the damage it passed over.
+pub fn latest_intact(
+    run_dir: &Path,
+) -> Result<(PathBuf, Checkpoint, Option<CheckpointError>), CheckpointError> {
+    match latest(run_dir) {
+        Ok((dir, meta)) => Ok((dir, meta, None)),
+        Err(CheckpointError::Damaged { error, intact: Some(dir) }) => {
+            let meta = read_verified(&dir)?;
+            Ok((dir, meta, Some(*error)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The checkpoint directory `latest.json` names.
+fn newest_dir(run_dir: &Path) -> Result<PathBuf, CheckpointError> {
     let latest_path = run_dir.join(LATEST);
     let bytes = match crate::fsutil::read(&latest_path) {
         Ok(b) => b,
@@ -126,7 +191,11 @@ pub fn latest(run_dir: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> 
             format!("bad checkpoint name {:?}", latest.checkpoint),
         ));
     }
-    let dir = run_dir.join(&latest.checkpoint);
+    Ok(run_dir.join(&latest.checkpoint))
+}
+
+/// A checkpoint directory's metadata, validated, with the checksum of every file it lists checked.
+fn read_verified(dir: &Path) -> Result<Checkpoint, CheckpointError> {
     let meta_path = dir.join(META);
     let bytes = crate::fsutil::read(&meta_path).map_err(|e| CheckpointError::Io(meta_path.clone(), e))?;
     let meta: Checkpoint = serde_json::from_slice(&bytes)
@@ -139,7 +208,22 @@ pub fn latest(run_dir: &Path) -> Result<(PathBuf, Checkpoint), CheckpointError> 
     }
     meta.config.validate().map_err(|e| CheckpointError::Invalid(meta_path.clone(), e))?;
     meta.ranges.validate().map_err(|e| CheckpointError::Invalid(meta_path.clone(), e))?;
-    Ok((dir, meta))
+    for file in meta.files.keys() {
+        read_file(dir, &meta, file)?;
+    }
+    Ok(meta)
+}
+
+/// The newest checkpoint directory of `run_dir` older than `damaged` whose files are all intact.
+fn intact_before(run_dir: &Path, damaged: &Path) -> Option<PathBuf> {
+    let damaged = damaged.file_name()?.to_str()?;
+    let mut older: Vec<String> = std::fs::read_dir(run_dir)
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("ckpt-") && n.as_str() < damaged)
+        .collect();
+    older.sort();
+    older.into_iter().rev().map(|n| run_dir.join(n)).find(|dir| read_verified(dir).is_ok())
 }
 
 /// Reads one file of a checkpoint and checks its CRC.

@@ -9,7 +9,7 @@
 //! waiting time, a factor on the sojourn variance and a shift of the drop logit. The path's
 //! delay, jitter and loss are then assembled from its hops (see [`RouteNet::forward`]).
 
-use burn::module::{ModuleVisitor, Param};
+use burn::module::{ModuleMapper, Param, ParamId};
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
@@ -109,17 +109,23 @@ impl RouteNetConfig {
             link_state: ls,
             iterations: self.iterations,
         };
-        model.visit(&mut Materialise);
-        model
+        model.map(&mut NumberParams::default())
     }
 }
 
-/// Touches every parameter so that its lazily drawn value exists.
-struct Materialise;
+/// Draws every lazily initialised parameter now and numbers the parameters in visiting order:
+/// burn gives each parameter a random id, which checkpoints record, so without this two runs with
+/// one seed would write the same weights under different names.
+#[derive(Default)]
+struct NumberParams {
+    next: u64,
+}
 
-impl<B: Backend> ModuleVisitor<B> for Materialise {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        let _ = param.val();
+impl<B: Backend> ModuleMapper<B> for NumberParams {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+        let (_, value, mapper) = param.consume();
+        self.next += 1;
+        Param::from_mapped_value(ParamId::from(self.next), value, mapper)
     }
 }
 

@@ -127,6 +127,10 @@ pub enum TrainEvent {
         step: u64,
         dir: PathBuf,
     },
+    /// Something the user should know that does not stop the run.
+    Warning {
+        message: String,
+    },
     /// The batch's loss or gradients were not finite, so its update was skipped and the weights
     /// stayed as they were.
     Skipped {
@@ -226,7 +230,7 @@ pub fn train(
     let eval_shards = EvalShards { validation: val_shards, train_probe: train_shards[..1].to_vec() };
     Dispatch::seed(device, config.seed);
 
-    let resumed = if config.resume { resume_state(config, device, &inner)? } else { None };
+    let resumed = if config.resume { resume_state(config, events, device, &inner)? } else { None };
     let TrainState { mut model, mut optimizer, ranges, mut step, mut average } = match resumed {
         Some(state) => state,
         None => {
@@ -392,14 +396,20 @@ struct Snapshot<'a, B: AutodiffBackend> {
 /// `inner` device, where the optimizer meets the gradients.
 fn resume_state(
     config: &TrainConfig,
+    events: &Sender<TrainEvent>,
     device: &DispatchDevice,
     inner: &DispatchDevice,
 ) -> Result<Option<TrainState<Dispatch>>, TrainError> {
-    let (dir, meta) = match checkpoint::latest(&config.out) {
+    let (dir, meta, passed_over) = match checkpoint::latest_intact(&config.out) {
         Ok(found) => found,
         Err(CheckpointError::Missing(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
+    if let Some(damage) = passed_over {
+        let _ = events.send(TrainEvent::Warning {
+            message: format!("{damage}; resuming from {}, step {}", dir.display(), meta.step),
+        });
+    }
     if meta.config != config.model {
         return Err(TrainError::Config(format!(
             "{}: the checkpoint's model sizes differ from the requested ones",

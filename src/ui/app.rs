@@ -678,6 +678,7 @@ impl PathcastApp {
                 t.train_pearson.push([x, train.pearson]);
             }
             TrainEvent::Checkpoint { .. } => {}
+            TrainEvent::Warning { message } => self.error(message),
             TrainEvent::Skipped { step, .. } => {
                 self.error(format!("Training step {step} skipped: its loss or gradients were not finite"))
             }
