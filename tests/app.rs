@@ -43,7 +43,7 @@ fn first_launch_shows_nsfnet_with_the_shipped_models_predictions() {
     assert_eq!(app.doc.design().topology.node_count(), 14);
     assert_eq!(app.prediction.as_ref().unwrap().flows.len(), 14 * 13);
     assert!(app.model_name.contains("shipped"));
-    let cells = pathcast::ui::analysis::HeatmapCells::new(app, false).unwrap();
+    let cells = pathcast::ui::state::HeatmapCells::new(app, false).unwrap();
     let finite = cells.values.iter().filter(|v| v.is_finite()).count();
     assert_eq!(finite, 14 * 13, "every pair but the diagonal has a delay");
     // The canvas and the main controls are reachable by name.
@@ -71,7 +71,7 @@ fn choosing_another_path_reroutes_the_pair_and_changes_the_heatmap() {
     assert!(app.doc.is_overridden(src, dst) && app.doc.dirty);
     let after = app.prediction.clone().unwrap();
     assert_ne!(before.flows[&(src, dst)], after.flows[&(src, dst)], "the re-routed pair's prediction moved");
-    let diff = pathcast::ui::analysis::HeatmapCells::new(app, true).unwrap();
+    let diff = pathcast::ui::state::HeatmapCells::new(app, true).unwrap();
     let row = diff.nodes.iter().position(|&n| n == src).unwrap();
     let col = diff.nodes.iter().position(|&n| n == dst).unwrap();
     let change = diff.values[row * diff.nodes.len() + col];
@@ -338,7 +338,7 @@ fn overload_and_extrapolation_are_marked_and_offer_verify() {
     }
     assert!(overloaded.iter().all(|&(a, b)| app.figures.overloaded(a, b)));
     assert!(!app.figures.extrapolated.is_empty(), "the canvas marks the links beyond the trained load");
-    let cells = pathcast::ui::analysis::HeatmapCells::new(app, false).unwrap();
+    let cells = pathcast::ui::state::HeatmapCells::new(app, false).unwrap();
     assert_eq!(cells.extrapolated.iter().filter(|&&x| x).count(), prediction.extrapolated());
     harness.get_by_label("Verify with the simulator").click();
     harness.step();

@@ -4,56 +4,8 @@
 use eframe::egui::{self, Color32};
 use egui_plot::{Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
-use crate::net::NodeId;
-use crate::ui::app::{Command, PathcastApp};
 use crate::ui::colour;
-
-/// A heatmap's cells: row `r` is the r-th source from the top, column `c` the c-th destination.
-pub struct HeatmapCells {
-    pub nodes: Vec<NodeId>,
-    /// Row-major values in ms; NaN where a pair has no prediction.
-    pub values: Vec<f64>,
-    /// Row-major: whether the pair's prediction is an extrapolation.
-    pub extrapolated: Vec<bool>,
-    pub diff: bool,
-}
-
-impl HeatmapCells {
-    /// Predicted delay per pair, or its change against the predictions before the last edit.
-    pub fn new(app: &PathcastApp, diff: bool) -> Option<Self> {
-        let prediction = app.prediction.as_ref()?;
-        let baseline = if diff { Some(app.baseline.as_ref()?) } else { None };
-        let nodes: Vec<NodeId> = app.doc.design().topology.node_ids().collect();
-        let mut values = Vec::with_capacity(nodes.len() * nodes.len());
-        let mut extrapolated = Vec::with_capacity(nodes.len() * nodes.len());
-        for &src in &nodes {
-            for &dst in &nodes {
-                let flow = prediction.flows.get(&(src, dst));
-                extrapolated.push(flow.is_some_and(|f| !f.extrapolated.is_empty()));
-                let now = flow.map(|f| f.delay_s * 1e3);
-                let value = match (now, baseline) {
-                    (Some(now), None) => now,
-                    (Some(now), Some(base)) => {
-                        base.flows.get(&(src, dst)).map_or(f64::NAN, |b| now - b.delay_s * 1e3)
-                    }
-                    (None, _) => f64::NAN,
-                };
-                values.push(value);
-            }
-        }
-        Some(HeatmapCells { nodes, values, extrapolated, diff })
-    }
-
-    fn range(&self) -> (f64, f64) {
-        let finite = self.values.iter().copied().filter(|v| v.is_finite());
-        if self.diff {
-            let m = finite.map(f64::abs).fold(1e-9, f64::max);
-            (-m, m)
-        } else {
-            finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
-        }
-    }
-}
+use crate::ui::state::{Command, PathcastApp};
 
 /// Draws the analysis panel.
 pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {

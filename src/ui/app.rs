@@ -1,22 +1,24 @@
-//! The app: state, the commands panels send, and the frame loop that applies them and collects
-//! what the workers report. Panels draw from this state; heavy work happens on workers.
+//! The app: the frame loop that applies the commands panels send to the state ([`super::state`])
+//! and collects what the workers report. Heavy work happens on workers.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::TryRecvError;
 use eframe::egui;
 
-use crate::net::{NodeId, Path, Scenario, TrafficSpec, builtin, routing};
-use crate::sim::{SimConfig, SimResult};
-use crate::train::{TrainConfig, TrainEvent, TrainHandle};
-use crate::ui::analysis::HeatmapCells;
+use crate::net::{Scenario, TrafficSpec, builtin, routing};
+use crate::sim::SimConfig;
+use crate::train::{TrainConfig, TrainEvent};
 use crate::ui::document::{Document, Edit, METRIC};
 use crate::ui::figures::{LinkColouring, LinkFigures};
-use crate::ui::jobs::{DatasetRun, DialogPurpose, JobEvent, Jobs};
-use crate::ui::predictor::{FailureImpact, ModelSource, Prediction, Predictor, PredictorReply};
+use crate::ui::jobs::{DialogPurpose, JobEvent, Jobs};
+use crate::ui::predictor::{ModelSource, Predictor, PredictorReply};
+use crate::ui::state::{
+    Camera, Command, Forms, FrameTimes, HeatmapCells, PathcastApp, Status, Tool, Training, Verification, View,
+};
 use crate::ui::{analysis, canvas, panels};
 
 /// How the app starts.
@@ -29,242 +31,11 @@ pub struct AppOptions {
     pub screenshot_frames: u64,
 }
 
-/// Everything a panel can ask for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Edit(Edit),
-    SelectNode(Option<NodeId>),
-    SelectLink(Option<(NodeId, NodeId)>),
-    SelectPair(Option<(NodeId, NodeId)>),
-    /// The nodes clicked so far with the Route tool.
-    SetRouteDraft(Vec<NodeId>),
-    FitView,
-    LoadBuiltin(&'static str),
-    Open(PathBuf),
-    Pick(DialogPurpose),
-    Save,
-    Train {
-        resume: bool,
-    },
-    StopTraining,
-    UseModel(ModelSource),
-    GenerateDataset,
-    CancelDataset,
-    Verify,
-    Sweep,
-    /// Carry out the action that waited for "discard unsaved changes?".
-    ConfirmDiscard,
-    CancelDiscard,
-    /// Hide the banner about assumed link speeds.
-    DismissSpeedWarning,
-    /// Quit the app.
-    Close,
-}
-
-/// The canvas tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tool {
-    /// Select, move, pan.
-    Select,
-    /// Drag from node to node to add a link.
-    Link,
-    /// Click a node sequence to re-route the selected pair.
-    Route,
-}
-
-/// What is selected and how the canvas looks.
-#[derive(Debug, Clone)]
-pub struct View {
-    pub tool: Tool,
-    pub colouring: LinkColouring,
-    pub node: Option<NodeId>,
-    pub link: Option<(NodeId, NodeId)>,
-    pub pair: Option<(NodeId, NodeId)>,
-    /// Nodes clicked so far with the Route tool.
-    pub route_draft: Vec<NodeId>,
-    /// Show the heatmap as the change since the last edit.
-    pub diff: bool,
-    pub camera: canvas::Camera,
-}
-
-/// Settings forms: the state of their text fields.
-#[derive(Debug, Clone)]
-pub struct Forms {
-    pub traffic_seed: u64,
-    pub peak_utilisation: f64,
-    pub scale: f64,
-    pub train: TrainConfig,
-    pub train_data: String,
-    pub train_devices: String,
-    pub dataset_samples: u64,
-    pub dataset_seed: u64,
-    pub dataset_out: String,
-    pub verify_packets: u64,
-    /// The capacity "set all assumed speeds" gives, as typed (e.g. `10G`).
-    pub assumed_speed: String,
-}
-
-impl Default for Forms {
-    fn default() -> Self {
-        Forms {
-            traffic_seed: 1,
-            assumed_speed: "1G".into(),
-            peak_utilisation: 0.7,
-            scale: 1.1,
-            train: TrainConfig {
-                out: PathBuf::from("runs/gui"),
-                steps: 2000,
-                eval_every: 100,
-                optimizer: crate::train::trainer::OptimizerKind::Lamb,
-                learning_rate: 1e-2,
-                warmup_steps: 100,
-                decay: true,
-                clip_norm: Some(1.0),
-                average_decay: Some(0.99),
-                ..TrainConfig::default()
-            },
-            train_data: "data/diverse".into(),
-            train_devices: format!(
-                "cpu:{}",
-                std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-            ),
-            dataset_samples: 200,
-            dataset_seed: 1,
-            dataset_out: "datasets/gui".into(),
-            verify_packets: 2000,
-        }
-    }
-}
-
-/// A training run and its curves.
-#[derive(Default)]
-pub struct Training {
-    pub handle: Option<TrainHandle>,
-    pub out: Option<PathBuf>,
-    /// (step, training loss).
-    pub loss: Vec<[f64; 2]>,
-    /// (step, validation MSE) and (step, validation ρ).
-    pub val_mse: Vec<[f64; 2]>,
-    pub val_pearson: Vec<[f64; 2]>,
-    /// (step, ρ on a training shard), measured with each validation.
-    pub train_pearson: Vec<[f64; 2]>,
-    pub step: u64,
-    pub steps: u64,
-    pub first_step: Option<(u64, Instant)>,
-    pub samples_per_s: f64,
-}
-
-/// Loss points kept for the curve; beyond this, neighbours are averaged in pairs.
-const MAX_LOSS_POINTS: usize = 4096;
-
-impl Training {
-    /// Adds a training-loss point, halving the resolution of old points when there are too many,
-    /// so that a long run keeps drawing in constant time.
-    pub fn push_loss(&mut self, step: u64, loss: f64) {
-        self.loss.push([step as f64, loss]);
-        if self.loss.len() > MAX_LOSS_POINTS {
-            self.loss = self
-                .loss
-                .chunks(2)
-                .map(|c| [c[c.len() - 1][0], c.iter().map(|p| p[1]).sum::<f64>() / c.len() as f64])
-                .collect();
-        }
-    }
-
-    /// Seconds left at the current pace, once two steps are known.
-    pub fn eta_s(&self) -> Option<f64> {
-        let (first, started) = self.first_step?;
-        let done = self.step.checked_sub(first).filter(|&d| d > 0)?;
-        Some(started.elapsed().as_secs_f64() / done as f64 * self.steps.saturating_sub(self.step) as f64)
-    }
-}
-
-/// The latest "Verify" result.
-pub struct Verification {
-    pub revision: u64,
-    pub prediction: Arc<Prediction>,
-    pub result: SimResult,
-    pub seconds: f64,
-}
-
-/// The status line.
-#[derive(Debug, Clone, Default)]
-pub struct Status {
-    pub message: String,
-    pub error: bool,
-}
-
-/// Recent frame times, for the status bar and the frame-time bench.
-#[derive(Debug, Clone, Default)]
-pub struct FrameTimes {
-    samples: std::collections::VecDeque<f64>,
-}
-
-impl FrameTimes {
-    const KEEP: usize = 600;
-
-    fn push(&mut self, seconds: f64) {
-        if self.samples.len() == Self::KEEP {
-            self.samples.pop_front();
-        }
-        self.samples.push_back(seconds);
-    }
-
-    /// The `q` quantile (0..=1) of the kept frame times, in seconds.
-    pub fn quantile(&self, q: f64) -> Option<f64> {
-        let mut sorted: Vec<f64> = self.samples.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
-        let last = sorted.len().checked_sub(1)?;
-        Some(sorted[((last as f64) * q).round() as usize])
-    }
-}
-
-/// What a heatmap was computed from (see [`PathcastApp::heatmap`]).
-pub type HeatmapKey = (u64, Option<u64>, Option<u64>, bool);
-
 /// Alternatives offered for re-routing a pair.
 const ALTERNATIVES: usize = 4;
 
 const RECENT_KEY: &str = "pathcast.recent";
 const RECENT_MAX: usize = 8;
-
-/// The pathcast desktop app.
-pub struct PathcastApp {
-    pub doc: Document,
-    /// Set when the open file's link speeds were partly or wholly assumed: shown as a banner
-    /// until the user dismisses it or opens another file.
-    pub speed_warning: Option<String>,
-    predictor: Predictor,
-    jobs: Jobs,
-    /// Predictions for the current revision (or the newest one received).
-    pub prediction: Option<Arc<Prediction>>,
-    /// Predictions from before the last edit, for the diff view.
-    pub baseline: Option<Arc<Prediction>>,
-    pub figures: LinkFigures,
-    pub model_name: String,
-    pub view: View,
-    pub forms: Forms,
-    pub training: Training,
-    pub dataset: Option<DatasetRun>,
-    pub verification: Option<Verification>,
-    /// The predictions a running "Verify" compares against.
-    pub verifying: Option<Arc<Prediction>>,
-    pub sweep: Option<(u64, Vec<FailureImpact>)>,
-    pub sweeping: bool,
-    /// The selected pair's k shortest paths, and the (revision, pair) they were found for.
-    pub alternatives: Option<(u64, (NodeId, NodeId), Vec<Path>)>,
-    /// The heatmap's cells and what they were computed from: (document revision, prediction
-    /// revision, baseline revision, diff view).
-    pub heatmap: Option<(HeatmapKey, HeatmapCells)>,
-    pub recent: Vec<PathBuf>,
-    pub status: Status,
-    pub frames: FrameTimes,
-    /// An action waiting for the planner to discard unsaved changes.
-    pub pending: Option<Command>,
-    screenshot: Option<(PathBuf, u64, Arc<AtomicBool>)>,
-    frame: u64,
-    quit: bool,
-}
 
 impl PathcastApp {
     /// Builds the app: NSFNet (or `options.open`) with generated traffic, predictions requested.
@@ -289,7 +60,7 @@ impl PathcastApp {
                 pair: Some((0, 13)),
                 route_draft: Vec::new(),
                 diff: false,
-                camera: canvas::Camera::default(),
+                camera: Camera::default(),
             },
             forms: Forms::default(),
             training: Training::default(),
@@ -439,7 +210,7 @@ impl PathcastApp {
         self.baseline = if new_document { None } else { self.prediction.clone().or(self.baseline.take()) };
         if new_document {
             self.prediction = None;
-            self.view.camera = canvas::Camera::default();
+            self.view.camera = Camera::default();
         }
         self.figures = LinkFigures::new(self.doc.effective(), None);
         self.predictor.predict(self.doc.revision(), self.doc.effective());
@@ -823,36 +594,4 @@ fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), imag
     buffer.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
     crate::fsutil::write_atomic(path, &png)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_long_run_keeps_a_bounded_loss_curve_with_the_right_mean() {
-        let mut training = Training::default();
-        let steps = 3 * MAX_LOSS_POINTS as u64;
-        for step in 1..=steps {
-            training.push_loss(step, step as f64);
-        }
-        assert!(training.loss.len() <= MAX_LOSS_POINTS);
-        assert_eq!(training.loss.last().unwrap()[0], steps as f64);
-        // With loss = step, a point averaging the steps since the previous point lies between them.
-        assert!(training.loss.windows(2).all(|w| w[0][0] < w[1][1] && w[1][1] <= w[1][0]));
-        assert!(training.loss.windows(2).all(|w| w[0][0] < w[1][0]));
-    }
-
-    #[test]
-    fn frame_time_quantiles_come_from_the_kept_window() {
-        let mut frames = FrameTimes::default();
-        assert_eq!(frames.quantile(0.5), None);
-        for i in 0..1000 {
-            frames.push(f64::from(i));
-        }
-        // Only the last 600 frames (400..999) are kept.
-        assert_eq!(frames.quantile(0.0), Some(400.0));
-        assert_eq!(frames.quantile(1.0), Some(999.0));
-        assert_eq!(frames.quantile(0.5), Some(700.0));
-    }
 }

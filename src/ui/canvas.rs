@@ -6,26 +6,15 @@ use std::collections::HashMap;
 use eframe::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2, pos2, vec2};
 
 use crate::net::{NodeId, Topology};
-use crate::ui::app::{Command, PathcastApp, Tool};
 use crate::ui::document::Edit;
 use crate::ui::figures::LinkColouring;
+use crate::ui::state::{Command, PathcastApp, Tool};
 use crate::ui::{colour, panels};
 
 const NODE_RADIUS: f32 = 9.0;
 const PICK_NODE: f32 = 14.0;
 const PICK_LINK: f32 = 6.0;
 const LANE: f32 = 3.0;
-
-/// Pan and zoom: a screen point is `centre + (world - focus) * scale`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Camera {
-    /// `None` until the first frame fits the topology to the canvas.
-    pub view: Option<(Pos2, f32)>,
-    /// A node being dragged, at its current world position.
-    pub dragging: Option<(NodeId, Pos2)>,
-    /// A link being drawn from a node (Link tool), to the pointer.
-    pub linking: Option<NodeId>,
-}
 
 /// World positions of every node: the topology's own, else its coordinates, else a circle.
 pub fn layout(topology: &Topology) -> HashMap<NodeId, Pos2> {

@@ -11,8 +11,10 @@ pub mod figures;
 pub mod jobs;
 pub mod panels;
 pub mod predictor;
+pub mod state;
 
-pub use app::{AppOptions, Command, PathcastApp};
+pub use app::AppOptions;
+pub use state::{Command, PathcastApp};
 
 /// Opens the app window and runs until it closes.
 pub fn run(options: AppOptions) -> Result<(), eframe::Error> {

@@ -5,10 +5,10 @@ use eframe::egui::{self, Color32, RichText};
 
 use crate::net::{LinkParams, NodeId, builtin};
 use crate::train::trainer::OptimizerKind;
-use crate::ui::app::{Command, PathcastApp, Tool};
 use crate::ui::document::Edit;
 use crate::ui::jobs::DialogPurpose;
 use crate::ui::predictor::ModelSource;
+use crate::ui::state::{Command, PathcastApp, Tool};
 
 /// File and view menus.
 pub fn menu_bar(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
