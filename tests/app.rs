@@ -83,11 +83,133 @@ fn choosing_another_path_reroutes_the_pair_and_changes_the_heatmap() {
 fn an_invalid_route_is_refused_with_the_reason() {
     let mut harness = launch();
     let revision = harness.state().doc.revision();
+    harness.state_mut().run(Command::SetRouteDraft(vec![0, 5, 13]));
     harness.state_mut().run(Command::Edit(Edit::SetRoute(vec![0, 5, 13])));
     harness.step();
     let app = harness.state();
     assert_eq!(app.doc.revision(), revision);
     assert!(app.status.error && app.status.message.contains("0->5"), "{:?}", app.status);
+    assert!(app.view.route_draft.is_empty(), "the refused route is not left drawn");
+    // The error goes once something has worked since.
+    harness.state_mut().run(Command::Edit(Edit::ScaleTraffic(1.1)));
+    assert!(!harness.state().status.error, "{:?}", harness.state().status);
+}
+
+#[test]
+fn opening_another_network_never_shows_the_previous_networks_predictions() {
+    let mut harness = launch();
+    harness.run();
+    assert_eq!(harness.state().heatmap.as_ref().unwrap().1.nodes.len(), 14);
+    harness.state_mut().run(Command::LoadBuiltin("gbn"));
+    assert!(!harness.state().predictions_current(), "NSFNet's predictions are not GBN's");
+    wait_for(&mut harness, "GBN's predictions", |app| app.predictions_current());
+    harness.run();
+    let app = harness.state();
+    assert_eq!(app.prediction.as_ref().unwrap().flows.len(), 17 * 16);
+    let cells = &app.heatmap.as_ref().unwrap().1;
+    assert_eq!(cells.nodes.len(), 17);
+    let fresh = pathcast::ui::state::HeatmapCells::new(app, false).unwrap();
+    assert_eq!(cells.values.len(), fresh.values.len());
+    assert!(cells.values.iter().zip(&fresh.values).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
+}
+
+#[test]
+fn a_typed_capacity_is_one_edit_when_the_field_is_left_and_undo_takes_it_back() {
+    let mut harness = launch();
+    harness.state_mut().run(Command::SelectLink(Some((0, 1))));
+    harness.run();
+    let revision = harness.state().doc.revision();
+    harness.get_by_label("Capacity").focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run();
+    for text in ["1", "0", "0", "k"] {
+        harness.get_by_label("Capacity").type_text(text);
+        harness.run();
+        assert_eq!(harness.state().doc.revision(), revision, "typing {text:?} is not an edit yet");
+    }
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    let capacity =
+        |app: &PathcastApp, a, b| app.doc.design().topology.link(a, b).unwrap().params.capacity_bps;
+    assert_eq!((capacity(harness.state(), 0, 1), capacity(harness.state(), 1, 0)), (1e5, 1e5));
+    assert!(harness.state().doc.can_undo());
+    wait_for(&mut harness, "the new predictions", |app| app.predictions_current());
+
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run();
+    assert_eq!(capacity(harness.state(), 0, 1), 1e4, "Ctrl+Z takes the edit back");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Z);
+    harness.run();
+    assert_eq!(capacity(harness.state(), 0, 1), 1e5, "Ctrl+Shift+Z redoes it");
+
+    // Text that is not a rate is refused and changes nothing.
+    harness.get_by_label("Capacity").focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Capacity").type_text("fast");
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert_eq!(capacity(harness.state(), 0, 1), 1e5);
+    assert!(harness.state().status.error && harness.state().status.message.contains("not a bit rate"));
+}
+
+#[test]
+fn dragging_a_node_moves_it_without_predicting_again() {
+    let mut harness = launch();
+    harness.run_steps(10);
+    let canvas = harness.get_by_label("Topology canvas").rect();
+    let from = pathcast::ui::canvas::node_screen_position(harness.state(), canvas, 3).unwrap();
+    let (revision, before) =
+        (harness.state().doc.revision(), harness.state().doc.design().topology.node(3).unwrap().pos);
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.event(egui::Event::PointerMoved(from));
+    harness.step();
+    harness.event(button(from, true));
+    harness.step();
+    for i in 1..=10 {
+        harness.event(egui::Event::PointerMoved(from + egui::vec2(4.0 * i as f32, 3.0 * i as f32)));
+        harness.step();
+    }
+    harness.event(button(from + egui::vec2(40.0, 30.0), false));
+    harness.step();
+    let app = harness.state();
+    assert_ne!(app.doc.design().topology.node(3).unwrap().pos, before, "the node moved");
+    assert_eq!(app.doc.revision(), revision, "nothing to predict again");
+    assert!(!app.doc.dirty && app.predictions_current());
+    harness.state_mut().run(Command::Undo);
+    assert_eq!(harness.state().doc.design().topology.node(3).unwrap().pos, before);
+}
+
+#[test]
+fn stopping_training_keeps_the_model_in_use_and_ends_the_eta() {
+    let mut harness = launch();
+    let run = tempfile::tempdir().unwrap();
+    {
+        let forms = &mut harness.state_mut().forms;
+        forms.train_data = "data/nsfnet".into();
+        forms.train_devices = "cpu:1".into();
+        forms.train.out = run.path().join("run");
+        forms.train.steps = 100_000;
+        forms.train.eval_every = 100_000;
+        forms.train.batch_samples = 2;
+    }
+    harness.get_by_label("Start training").click();
+    wait_for(&mut harness, "a few steps", |app| app.training.step >= 3);
+    harness.get_by_label("Stop training").click();
+    harness.step();
+    assert_eq!(harness.state().training.eta_s(), None, "no ETA once stopping");
+    wait_for(&mut harness, "the end of training", |app| !app.training_running());
+    harness.run_steps(5);
+    let app = harness.state();
+    assert!(app.model_name.contains("shipped"), "{}", app.model_name);
+    assert!(app.status.message.contains("still use"), "{:?}", app.status);
+    assert_eq!(app.training.eta_s(), None);
 }
 
 #[test]

@@ -61,9 +61,37 @@ pub fn parse_bps(text: &str) -> Result<f64, String> {
     if bps.is_finite() && bps > 0.0 { Ok(bps) } else { Err(bad()) }
 }
 
+/// Reads a time: a number with an optional unit (`s`, `ms`, `µs` or `us`, `ns`; seconds without
+/// one): `12 ms`, `3.5us`, `0`. Must be finite and not negative.
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let bad = || format!("{t:?} is not a time (examples: 0, 12 ms, 3.5 µs, 1 s)");
+    let (number, scale) = [("ms", 1e-3), ("µs", 1e-6), ("us", 1e-6), ("ns", 1e-9), ("s", 1.0)]
+        .iter()
+        .find_map(|&(unit, scale)| t.strip_suffix(unit).map(|n| (n, scale)))
+        .unwrap_or((t, 1.0));
+    let value: f64 = number.trim().parse().map_err(|_| bad())?;
+    let seconds = value * scale;
+    if seconds.is_finite() && seconds >= 0.0 { Ok(seconds) } else { Err(bad()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_parse_with_their_unit() {
+        assert_eq!(parse_seconds("12 ms"), Ok(0.012));
+        assert_eq!(parse_seconds("3.5us"), Ok(3.5e-6));
+        assert_eq!(parse_seconds("250 µs"), Ok(250e-6));
+        assert_eq!(parse_seconds("2 ns"), Ok(2e-9));
+        assert_eq!(parse_seconds("1.5"), Ok(1.5));
+        assert_eq!(parse_seconds("0"), Ok(0.0));
+        for bad in ["-1 ms", "ms", "inf", "1 h", ""] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_seconds(&format_seconds(0.0123)), Ok(0.0123));
+    }
 
     #[test]
     fn rates_format_with_their_prefix() {

@@ -103,6 +103,9 @@ impl PathcastApp {
     pub fn run(&mut self, command: Command) {
         match command {
             Command::Edit(edit) => self.edit(edit),
+            Command::Undo => self.step_history(true),
+            Command::Refuse(why) => self.error(format!("Refused: {why}")),
+            Command::Redo => self.step_history(false),
             Command::SelectNode(node) => {
                 self.view.node = node;
                 self.view.link = None;
@@ -141,6 +144,7 @@ impl PathcastApp {
             Command::StopTraining => {
                 if let Some(handle) = &self.training.handle {
                     handle.stop();
+                    self.training.stopping = true;
                     self.info("Stopping after the current step (a checkpoint is saved)…");
                 }
             }
@@ -179,15 +183,34 @@ impl PathcastApp {
 
     fn edit(&mut self, edit: Edit) {
         let route_edit = matches!(edit, Edit::SetRoute(_));
-        match self.doc.apply(edit) {
+        let revision = self.doc.revision();
+        let applied = self.doc.apply(edit);
+        if route_edit {
+            // A refused route must not stay drawn over links it cannot take.
+            self.view.route_draft.clear();
+            self.view.tool = Tool::Select;
+        }
+        match applied {
             Ok(()) => {
-                if route_edit {
-                    self.view.route_draft.clear();
-                    self.view.tool = Tool::Select;
+                self.clear_error();
+                if self.doc.revision() != revision {
+                    self.document_changed(false);
                 }
-                self.document_changed(false);
             }
             Err(error) => self.error(format!("Refused: {error}")),
+        }
+    }
+
+    /// Undoes (`back`) or redoes the last edit.
+    fn step_history(&mut self, back: bool) {
+        let revision = self.doc.revision();
+        let stepped = if back { self.doc.undo() } else { self.doc.redo() };
+        if !stepped {
+            return self.info(if back { "Nothing to undo" } else { "Nothing to redo" });
+        }
+        self.info(if back { "Undone" } else { "Redone" });
+        if self.doc.revision() != revision {
+            self.document_changed(false);
         }
     }
 
@@ -276,6 +299,13 @@ impl PathcastApp {
 
     fn info(&mut self, message: impl Into<String>) {
         self.status = Status { message: message.into(), error: false };
+    }
+
+    /// Clears an error from the status line once something has worked since.
+    fn clear_error(&mut self) {
+        if self.status.error {
+            self.status = Status::default();
+        }
     }
 
     fn error(&mut self, message: impl Into<String>) {
@@ -418,7 +448,10 @@ impl PathcastApp {
         }
         if ended {
             let handle = self.training.handle.take().expect("checked above");
+            self.training.stopping = false;
             match handle.join() {
+                // A run stopped early is not swapped in silently: its partial model may be worse.
+                Ok(()) if self.training.stopped == Some(true) => {}
                 Ok(()) => {
                     if let Some(out) = self.training.out.clone() {
                         self.predictor.load(ModelSource::Run(out));
@@ -454,8 +487,16 @@ impl PathcastApp {
                 self.error(format!("Training step {step} skipped: its loss or gradients were not finite"))
             }
             TrainEvent::Finished { step, stopped } => {
-                let how = if stopped { "stopped" } else { "finished" };
-                self.info(format!("Training {how} at step {step}; predicting with the new model"));
+                t.stopped = Some(stopped);
+                if stopped {
+                    self.info(format!(
+                        "Training stopped at step {step}; predictions still use the {}. \
+                         \"Use trained model\" switches to the partial one",
+                        self.model_name
+                    ));
+                } else {
+                    self.info(format!("Training finished at step {step}; predicting with the new model"));
+                }
             }
         }
     }

@@ -1,8 +1,9 @@
-//! The scenario being edited: the planner's design, hand-made routes, failed links, and the edits
-//! that change them. Pure data: no drawing, no threads.
+//! The scenario being edited: the planner's design, hand-made routes, failed links, the edits
+//! that change them and their undo history. Pure data: no drawing, no threads.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::net::routing;
 use crate::net::traffic::BadRate;
@@ -101,7 +102,29 @@ pub struct Document {
     /// Unsaved changes.
     pub dirty: bool,
     /// Increases with every change; predictions carry the revision they were made for.
+    /// Revisions are unique across documents, so nothing made for one is taken for another's.
     revision: u64,
+    /// States before each undoable edit, oldest first.
+    undo: Vec<State>,
+    /// States undone, most recently undone last.
+    redo: Vec<State>,
+}
+
+/// What an edit changes and undo restores.
+#[derive(Debug, Clone, PartialEq)]
+struct State {
+    scenario: Scenario,
+    overrides: BTreeMap<(NodeId, NodeId), Path>,
+    failed: BTreeSet<(NodeId, NodeId)>,
+}
+
+/// Edits kept for undo.
+const UNDO_LIMIT: usize = 200;
+
+/// The next unused revision, for any document.
+fn next_revision() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Routing metric for default paths.
@@ -126,6 +149,8 @@ impl Document {
             path,
             dirty: false,
             revision: 0,
+            undo: Vec::new(),
+            redo: Vec::new(),
         };
         doc.refresh();
         doc
@@ -161,7 +186,76 @@ impl Document {
         self.overrides.contains_key(&(src, dst))
     }
 
-    /// The revision, bumped by every applied edit.
+    /// Whether there is an edit to undo.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// Whether there is an undone edit to redo.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Takes back the last edit; false when there is none.
+    pub fn undo(&mut self) -> bool {
+        self.step_history(true)
+    }
+
+    /// Applies the last undone edit again; false when there is none.
+    pub fn redo(&mut self) -> bool {
+        self.step_history(false)
+    }
+
+    fn step_history(&mut self, back: bool) -> bool {
+        let current = self.state();
+        let (from, to) =
+            if back { (&mut self.undo, &mut self.redo) } else { (&mut self.redo, &mut self.undo) };
+        let Some(state) = from.pop() else { return false };
+        to.push(current);
+        let layout_only = same_but_layout(&state.scenario, &self.scenario)
+            && state.overrides == self.overrides
+            && state.failed == self.failed;
+        self.restore(state, layout_only);
+        true
+    }
+
+    fn state(&self) -> State {
+        State {
+            scenario: self.scenario.clone(),
+            overrides: self.overrides.clone(),
+            failed: self.failed.clone(),
+        }
+    }
+
+    fn restore(&mut self, state: State, layout_only: bool) {
+        // Failures are a what-if, not part of the design, and moving nodes only changes the picture.
+        self.dirty |= !layout_only && state.scenario != self.scenario;
+        self.scenario = state.scenario;
+        self.overrides = state.overrides;
+        self.failed = state.failed;
+        if layout_only {
+            self.copy_layout();
+        } else {
+            self.refresh();
+        }
+    }
+
+    /// Gives the effective scenario the design's node positions.
+    fn copy_layout(&mut self) {
+        let positions: Vec<_> = self
+            .scenario
+            .topology
+            .node_ids()
+            .map(|n| (n, self.scenario.topology.node(n).and_then(|x| x.pos)))
+            .collect();
+        for (node, pos) in positions {
+            if let Some(target) = self.effective.topology.node_mut(node) {
+                target.pos = pos;
+            }
+        }
+    }
+
+    /// The revision, bumped by every applied edit that changes what is predicted.
     pub fn revision(&self) -> u64 {
         self.revision
     }
@@ -270,12 +364,21 @@ impl Document {
                 scenario.traffic.remove(s, d);
             }
         }
-        let design_changed = scenario != self.scenario;
-        self.scenario = scenario;
-        self.overrides = overrides;
-        self.failed = failed;
-        self.dirty |= design_changed;
-        self.refresh();
+        let next = State { scenario, overrides, failed };
+        let current = self.state();
+        if next == current {
+            return Ok(());
+        }
+        // Moving nodes changes only the picture: no new revision, nothing to predict again.
+        let layout_only = same_but_layout(&next.scenario, &current.scenario)
+            && next.overrides == current.overrides
+            && next.failed == current.failed;
+        self.undo.push(current);
+        if self.undo.len() > UNDO_LIMIT {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+        self.restore(next, layout_only);
         Ok(())
     }
 
@@ -290,8 +393,21 @@ impl Document {
         let (effective, disconnected) = self.scenario.with_failed_links(&failed, METRIC);
         self.effective = effective;
         self.disconnected = disconnected;
-        self.revision += 1;
+        self.revision = next_revision();
     }
+}
+
+/// Whether two scenarios differ at most in where their nodes are drawn.
+fn same_but_layout(a: &Scenario, b: &Scenario) -> bool {
+    let mut b = b.clone();
+    for node in a.topology.node_ids() {
+        let pos = a.topology.node(node).and_then(|n| n.pos);
+        match b.topology.node_mut(node) {
+            Some(target) => target.pos = pos,
+            None => return false,
+        }
+    }
+    *a == b
 }
 
 #[cfg(test)]
@@ -303,6 +419,81 @@ mod tests {
         let topology = builtin::load("nsfnet").unwrap().topology;
         let spec = TrafficSpec { seed: 3, max_avg_lambda: None, max_utilization: Some(0.5) };
         Document::new(Scenario::generate("nsfnet", topology, spec).unwrap(), None)
+    }
+
+    /// What undo must bring back: the state and the effective scenario derived from it.
+    fn snapshot(doc: &Document) -> (State, Scenario) {
+        (doc.state(), doc.effective().clone())
+    }
+
+    #[test]
+    fn undo_and_redo_round_trip_every_kind_of_edit() {
+        let mut scenario = nsfnet().design().clone();
+        scenario.topology.set_capacity_source(3, 4, CapacitySource::Assumed).unwrap();
+        let mut doc = Document::new(scenario, None);
+        let params = doc.design().topology.link(0, 1).unwrap().params;
+        let edits = vec![
+            Edit::AddNode { label: "Reno".into(), pos: [1.0, 2.0] },
+            Edit::MoveNode { node: 3, pos: [5.0, 6.0] },
+            Edit::AddLink { a: 14, b: 3 },
+            Edit::SetLink { a: 0, b: 1, params: LinkParams { capacity_bps: 4e4, ..params } },
+            Edit::SetAssumedCapacities(2e4),
+            Edit::SetRoute(vec![0, 1, 7, 10, 13]),
+            Edit::ResetRoute { src: 0, dst: 13 },
+            Edit::GenerateTraffic { seed: 9, peak_utilisation: 0.6 },
+            Edit::ScaleTraffic(1.5),
+            Edit::SetRate { src: 0, dst: 1, rate_bps: 123.0 },
+            Edit::FailLink { a: 0, b: 2 },
+            Edit::RestoreLink { a: 0, b: 2 },
+            Edit::FailLink { a: 4, b: 5 },
+            Edit::RestoreAllLinks,
+            Edit::DeleteLink { a: 14, b: 3 },
+            Edit::DeleteNode(14),
+            Edit::DeleteNode(6),
+        ];
+        let mut states = vec![snapshot(&doc)];
+        for edit in edits {
+            doc.apply(edit.clone()).unwrap_or_else(|e| panic!("{edit:?}: {e}"));
+            states.push(snapshot(&doc));
+        }
+        let n = states.len() - 1;
+        let revisions: BTreeSet<u64> = (0..n)
+            .map(|i| {
+                assert!(doc.undo());
+                assert_eq!(snapshot(&doc), states[n - 1 - i], "undo back to state {}", n - 1 - i);
+                doc.revision()
+            })
+            .collect();
+        assert!(!doc.undo() && !doc.can_undo());
+        assert!(revisions.len() >= n - 3, "each undo that changes the prediction has a new revision");
+        for (i, state) in states.iter().enumerate().skip(1) {
+            assert!(doc.redo());
+            assert_eq!(&snapshot(&doc), state, "redo to state {i}");
+        }
+        assert!(!doc.redo());
+        // A new edit after an undo drops what could be redone.
+        doc.undo();
+        doc.apply(Edit::ScaleTraffic(2.0)).unwrap();
+        assert!(!doc.can_redo());
+    }
+
+    #[test]
+    fn moving_a_node_changes_the_picture_only() {
+        let mut doc = nsfnet();
+        let revision = doc.revision();
+        doc.apply(Edit::MoveNode { node: 3, pos: [7.0, 8.0] }).unwrap();
+        assert_eq!(doc.revision(), revision, "nothing to predict again");
+        assert!(!doc.dirty);
+        assert_eq!(doc.effective().topology.node(3).unwrap().pos, Some([7.0, 8.0]));
+        assert!(doc.undo());
+        assert_eq!(doc.revision(), revision);
+        assert_eq!(doc.effective(), doc.design());
+    }
+
+    #[test]
+    fn two_documents_never_share_a_revision() {
+        let (a, b) = (nsfnet(), nsfnet());
+        assert_ne!(a.revision(), b.revision());
     }
 
     #[test]

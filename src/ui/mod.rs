@@ -7,6 +7,7 @@ pub mod app;
 pub mod canvas;
 pub mod colour;
 pub mod document;
+pub mod fields;
 pub mod figures;
 pub mod jobs;
 pub mod panels;

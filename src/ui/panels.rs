@@ -3,9 +3,11 @@
 
 use eframe::egui::{self, Color32, RichText};
 
+use crate::net::units::{format_bps, format_seconds, parse_bps, parse_seconds};
 use crate::net::{LinkParams, NodeId, builtin};
 use crate::train::trainer::OptimizerKind;
 use crate::ui::document::Edit;
+use crate::ui::fields::unit_field;
 use crate::ui::jobs::DialogPurpose;
 use crate::ui::predictor::ModelSource;
 use crate::ui::state::{Command, PathcastApp, Tool};
@@ -48,11 +50,42 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command
                 commands.push(Command::Close);
             }
         });
+        ui.menu_button("Edit", |ui| {
+            let undo = ui.add_enabled(app.doc.can_undo(), egui::Button::new("Undo").shortcut_text("Ctrl+Z"));
+            if undo.clicked() {
+                commands.push(Command::Undo);
+            }
+            let redo =
+                ui.add_enabled(app.doc.can_redo(), egui::Button::new("Redo").shortcut_text("Ctrl+Shift+Z"));
+            if redo.clicked() {
+                commands.push(Command::Redo);
+            }
+        });
+        history_shortcuts(ui, commands);
         ui.separator();
         let name = &app.doc.design().name;
         let file = app.doc.path.as_ref().map_or("unsaved".into(), |p| p.display().to_string());
         ui.label(format!("{name} — {file}{}", if app.doc.dirty { " •" } else { "" }));
     });
+}
+
+/// Ctrl+Z undoes and Ctrl+Shift+Z (or Ctrl+Y) redoes, unless a text field has the keyboard: there
+/// they act on its text.
+fn history_shortcuts(ui: &egui::Ui, commands: &mut Vec<Command>) {
+    if ui.ctx().memory(|m| m.focused().is_some()) {
+        return;
+    }
+    let (ctrl, ctrl_shift) = (egui::Modifiers::COMMAND, egui::Modifiers::COMMAND | egui::Modifiers::SHIFT);
+    let redo = [
+        egui::KeyboardShortcut::new(ctrl_shift, egui::Key::Z),
+        egui::KeyboardShortcut::new(ctrl, egui::Key::Y),
+    ];
+    // The longer shortcut first: Ctrl+Z would also match Ctrl+Shift+Z.
+    if redo.iter().any(|s| ui.input_mut(|i| i.consume_shortcut(s))) {
+        commands.push(Command::Redo);
+    } else if ui.input_mut(|i| i.consume_shortcut(&egui::KeyboardShortcut::new(ctrl, egui::Key::Z))) {
+        commands.push(Command::Undo);
+    }
 }
 
 /// Messages, prediction latency and frame time.
@@ -165,18 +198,40 @@ fn selection(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) 
 fn link_editor(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, commands: &mut Vec<Command>) {
     let current = app.doc.design().topology.link(a, b).map_or_else(LinkParams::default, |l| l.params);
     ui.label(format!("Link {} — {}", node_name(app, a), node_name(app, b)));
-    // Edits go straight to the document, which validates them (a refused value shows in the status line).
+    // A typed value goes to the document, which validates it, when the field is left (a refused
+    // value shows in the status line).
     let mut params = current;
-    let mut kbps = params.capacity_bps / 1e3;
-    let mut propagation_ms = params.propagation_s * 1e3;
+    let mut refused = None;
     egui::Grid::new("link").num_columns(2).show(ui, |ui| {
-        field(ui, "Capacity (kbit/s)", egui::DragValue::new(&mut kbps).speed(1.0).range(0.001..=1e9));
+        match unit_field(ui, "Capacity", ("capacity", a, b), current.capacity_bps, format_bps, parse_bps) {
+            Some(Ok(bps)) => params.capacity_bps = bps,
+            Some(Err(why)) => refused = Some(why),
+            None => {}
+        }
         ui.end_row();
-        field(ui, "Queue (packets)", egui::DragValue::new(&mut params.queue_packets).range(1..=100_000));
+        field(
+            ui,
+            "Queue (packets)",
+            egui::DragValue::new(&mut params.queue_packets).range(1..=100_000).update_while_editing(false),
+        );
         ui.end_row();
-        field(ui, "Propagation (ms)", egui::DragValue::new(&mut propagation_ms).speed(0.1).range(0.0..=1e6));
+        match unit_field(
+            ui,
+            "Propagation",
+            ("propagation", a, b),
+            current.propagation_s,
+            format_seconds,
+            parse_seconds,
+        ) {
+            Some(Ok(s)) => params.propagation_s = s,
+            Some(Err(why)) => refused = Some(why),
+            None => {}
+        }
         ui.end_row();
     });
+    if let Some(why) = refused {
+        commands.push(Command::Refuse(why));
+    }
     let source = app.doc.design().topology.capacity_source(a, b);
     let from = match source {
         crate::net::CapacitySource::Label { text, range } => {
@@ -186,8 +241,6 @@ fn link_editor(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, comma
         other => other.name().to_owned(),
     };
     ui.label(format!("{} ({from})", crate::net::units::format_bps(current.capacity_bps)));
-    params.capacity_bps = kbps * 1e3;
-    params.propagation_s = propagation_ms / 1e3;
     if params != current {
         commands.push(Command::Edit(Edit::SetLink { a, b, params }));
     }
@@ -291,17 +344,17 @@ fn traffic(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>
     });
     if let Some((src, dst)) = app.view.pair {
         let current = app.doc.design().traffic.get(src, dst);
-        let mut rate = current;
         ui.horizontal(|ui| {
-            field(
-                ui,
-                &format!("Rate {src} -> {dst} (bit/s)"),
-                egui::DragValue::new(&mut rate).speed(10.0).range(0.0..=1e12),
-            );
+            let label = format!("Rate {} -> {}", node_name(app, src), node_name(app, dst));
+            let typed = unit_field(ui, &label, ("rate", src, dst), current, format_bps, |t| {
+                if t.trim() == "0" { Ok(0.0) } else { parse_bps(t) }
+            });
+            match typed {
+                Some(Ok(rate_bps)) => commands.push(Command::Edit(Edit::SetRate { src, dst, rate_bps })),
+                Some(Err(why)) => commands.push(Command::Refuse(why)),
+                None => {}
+            }
         });
-        if rate != current {
-            commands.push(Command::Edit(Edit::SetRate { src, dst, rate_bps: rate }));
-        }
     }
     let design = app.doc.design();
     let total: f64 = design.traffic.iter().map(|(_, _, r)| r).sum();

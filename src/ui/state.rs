@@ -20,6 +20,12 @@ use crate::ui::predictor::{FailureImpact, ModelSource, Prediction, Predictor};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Edit(Edit),
+    /// Take back the last edit.
+    Undo,
+    /// Show why a typed value was refused.
+    Refuse(String),
+    /// Apply the last undone edit again.
+    Redo,
     SelectNode(Option<NodeId>),
     SelectLink(Option<(NodeId, NodeId)>),
     SelectPair(Option<(NodeId, NodeId)>),
@@ -139,6 +145,10 @@ pub struct Training {
     pub steps: u64,
     pub first_step: Option<(u64, Instant)>,
     pub samples_per_s: f64,
+    /// Set once Stop is asked for: the run is ending early.
+    pub stopping: bool,
+    /// How the last run ended: `Some(true)` when it was stopped before its last step.
+    pub stopped: Option<bool>,
 }
 
 /// Loss points kept for the curve; beyond this, neighbours are averaged in pairs.
@@ -158,8 +168,11 @@ impl Training {
         }
     }
 
-    /// Seconds left at the current pace, once two steps are known.
+    /// Seconds left at the current pace, once two steps are known, while the run goes on.
     pub fn eta_s(&self) -> Option<f64> {
+        if self.handle.is_none() || self.stopping {
+            return None;
+        }
         let (first, started) = self.first_step?;
         let done = self.step.checked_sub(first).filter(|&d| d > 0)?;
         Some(started.elapsed().as_secs_f64() / done as f64 * self.steps.saturating_sub(self.step) as f64)

@@ -1,0 +1,35 @@
+//! Number fields with units (`10G`, `2.5 Mbit/s`, `12 ms`) that change the document once, when the
+//! planner presses Enter or leaves the field, not at every keystroke on the way to a number.
+
+use eframe::egui;
+
+/// A label and a text field showing `value` through `format`. While the field has the keyboard
+/// its text is kept in egui's memory; when it loses the keyboard (Enter, Tab, a click elsewhere)
+/// with changed text, the text goes through `parse` and the outcome is returned (`Some(Err)` for
+/// text that is not a value).
+pub fn unit_field(
+    ui: &mut egui::Ui,
+    label: &str,
+    id_salt: impl std::hash::Hash + std::fmt::Debug,
+    value: f64,
+    format: impl Fn(f64) -> String,
+    parse: impl Fn(&str) -> Result<f64, String>,
+) -> Option<Result<f64, String>> {
+    let id = ui.make_persistent_id(id_salt);
+    let shown = format(value);
+    // (text being typed, text the field showed when typing began)
+    let mut editing: (String, String) =
+        ui.data_mut(|d| d.get_temp(id)).unwrap_or_else(|| (shown.clone(), shown.clone()));
+    let label = ui.label(label);
+    let field = egui::TextEdit::singleline(&mut editing.0).id(id).desired_width(110.0);
+    let response = ui.add(field).labelled_by(label.id);
+    if response.lost_focus() {
+        ui.data_mut(|d| d.remove::<(String, String)>(id));
+        let (text, started_from) = editing;
+        return (text.trim() != started_from.trim()).then(|| parse(&text));
+    }
+    if response.has_focus() {
+        ui.data_mut(|d| d.insert_temp(id, editing));
+    }
+    None
+}
