@@ -62,7 +62,7 @@ fn choosing_another_path_reroutes_the_pair_and_changes_the_heatmap() {
     let detour = alternatives.last().unwrap().clone();
     assert_ne!(harness.state().doc.design().routing.path(src, dst), Some(&detour));
     let revision = harness.state().doc.revision();
-    harness.get_by_label(&format!("{detour:?}")).click();
+    harness.get_by_label(&pathcast::ui::names::path_text(&topology, &detour)).click();
     wait_for(&mut harness, "predictions after re-routing", |app| {
         app.doc.revision() > revision && app.predictions_current()
     });

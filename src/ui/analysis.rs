@@ -4,7 +4,9 @@
 use eframe::egui::{self, Color32};
 use egui_plot::{Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
+use crate::net::units::format_seconds;
 use crate::ui::colour;
+use crate::ui::names::node_label;
 use crate::ui::state::{Command, PathcastApp};
 
 /// Draws the analysis panel.
@@ -87,6 +89,48 @@ fn summary(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     }
 }
 
+/// A change in ms, signed, in the unit that suits it.
+fn signed_ms(ms: f64) -> String {
+    let sign = if ms > 0.0 {
+        "+"
+    } else if ms < 0.0 {
+        "−"
+    } else {
+        ""
+    };
+    format!("{sign}{}", format_seconds(ms.abs() / 1e3))
+}
+
+/// The heatmap's colour scale, from `lo` to `hi` ms, with five labelled ticks.
+fn colour_bar(ui: &mut egui::Ui, lo: f64, hi: f64, map: &dyn Fn(f64) -> Color32) {
+    const STEPS: usize = 64;
+    let width = ui.available_width().min(420.0);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 30.0), egui::Sense::hover());
+    let bar = egui::Rect::from_min_size(rect.min, egui::vec2(width, 12.0));
+    let painter = ui.painter_at(rect);
+    for i in 0..STEPS {
+        let t = (i as f64 + 0.5) / STEPS as f64;
+        let x0 = bar.left() + bar.width() * i as f32 / STEPS as f32;
+        let x1 = bar.left() + bar.width() * (i + 1) as f32 / STEPS as f32;
+        let cell = egui::Rect::from_x_y_ranges(x0..=x1 + 0.5, bar.y_range());
+        painter.rect_filled(cell, 0.0, map(lo + (hi - lo) * t));
+    }
+    let text = ui.visuals().text_color();
+    for k in 0..=4 {
+        let t = k as f64 / 4.0;
+        let x = bar.left() + bar.width() * t as f32;
+        painter.line_segment([egui::pos2(x, bar.bottom()), egui::pos2(x, bar.bottom() + 3.0)], (1.0, text));
+        let align = match k {
+            0 => egui::Align2::LEFT_TOP,
+            4 => egui::Align2::RIGHT_TOP,
+            _ => egui::Align2::CENTER_TOP,
+        };
+        let value = lo + (hi - lo) * t;
+        let label = if lo < 0.0 { signed_ms(value) } else { format_seconds(value / 1e3) };
+        painter.text(egui::pos2(x, bar.bottom() + 4.0), align, label, egui::FontId::proportional(11.0), text);
+    }
+}
+
 fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let Some((_, cells)) = &app.heatmap else {
         ui.label("No predictions yet.");
@@ -164,8 +208,19 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
             }
             plot.pointer_coordinate()
         });
-    let unit = if diff { "ms change" } else { "ms" };
-    ui.label(format!("{} {lo:.2} … {hi:.2} {unit}", if diff { "change" } else { "delay" }));
+    colour_bar(ui, lo, hi, &map);
+    if diff {
+        let (least, most) = cells
+            .values
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        if least.is_finite() {
+            ui.label(format!("change {} … {}", signed_ms(least), signed_ms(most)));
+        }
+    } else {
+        ui.label(format!("delay {} … {}", format_seconds(lo / 1e3), format_seconds(hi / 1e3)));
+    }
     let Some(PlotPoint { x, y }) = response.inner else { return };
     let (x, y) = ((x + 0.5).floor(), (y + 0.5).floor());
     if !(0.0..n as f64).contains(&x) || !(0.0..n as f64).contains(&y) {
@@ -176,11 +231,15 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let value = cells.values[row * n + col];
     let reasons =
         app.prediction.as_ref().and_then(|p| p.flows.get(&(src, dst))).map(|f| f.extrapolated.clone());
+    let topology = &app.doc.design().topology;
+    let pair = format!("{} -> {}", node_label(topology, src), node_label(topology, dst));
     response.response.clone().on_hover_ui_at_pointer(|ui| {
         if value.is_nan() {
-            ui.label(format!("{src} -> {dst}: no flow"));
+            ui.label(format!("{pair}: no flow"));
+        } else if diff {
+            ui.label(format!("{pair}: {} since the last edit", signed_ms(value)));
         } else {
-            ui.label(format!("{src} -> {dst}: {value:.2} {unit}"));
+            ui.label(format!("{pair}: {}", format_seconds(value / 1e3)));
         }
         for reason in reasons.iter().flatten() {
             ui.colored_label(WARNING, format!("extrapolated: {reason}"));
@@ -200,17 +259,24 @@ fn curves(ui: &mut egui::Ui, app: &PathcastApp) {
     let log = |points: &[[f64; 2]]| -> Vec<[f64; 2]> {
         points.iter().filter(|p| p[1] > 0.0).map(|p| [p[0], p[1].log10()]).collect()
     };
+    // Wheel and drag stay with the panel's scrolling; the two curves share the step axis.
     Plot::new("loss")
         .height(160.0)
+        .allow_scroll(false)
+        .link_axis(egui::Id::unique("training steps"), [true, false])
         .legend(Legend::default())
         .y_axis_label("log10 MSE")
         .x_axis_label("step")
         .show(ui, |plot| {
             plot.line(Line::new("training loss", PlotPoints::from(log(&t.loss))));
             plot.line(Line::new("validation MSE", PlotPoints::from(log(&t.val_mse))).width(2.0));
+            // A single evaluation is a point, which a line does not draw.
+            plot.points(Points::new("validation MSE", PlotPoints::from(log(&t.val_mse))).radius(3.0));
         });
     Plot::new("pearson")
         .height(120.0)
+        .allow_scroll(false)
+        .link_axis(egui::Id::unique("training steps"), [true, false])
         .legend(Legend::default())
         .y_axis_label("Pearson ρ")
         .x_axis_label("step")
@@ -218,6 +284,7 @@ fn curves(ui: &mut egui::Ui, app: &PathcastApp) {
         .show(ui, |plot| {
             plot.line(Line::new("training ρ", PlotPoints::from(t.train_pearson.clone())));
             plot.line(Line::new("validation ρ", PlotPoints::from(t.val_pearson.clone())).width(2.0));
+            plot.points(Points::new("validation ρ", PlotPoints::from(t.val_pearson.clone())).radius(3.0));
         });
     if let (Some(mse), Some(rho)) = (t.val_mse.last(), t.val_pearson.last()) {
         ui.label(format!("validation at step {}: MSE {:.4}, ρ {:.4}", mse[0], mse[1], rho[1]));
@@ -256,6 +323,7 @@ fn verify(ui: &mut egui::Ui, app: &PathcastApp) {
     ));
     Plot::new("verify")
         .height(220.0)
+        .allow_scroll(false)
         .data_aspect(1.0)
         .x_axis_label("simulated delay (ms)")
         .y_axis_label("predicted (ms)")

@@ -10,6 +10,7 @@ pub mod document;
 pub mod fields;
 pub mod figures;
 pub mod jobs;
+pub mod names;
 pub mod panels;
 pub mod predictor;
 pub mod state;

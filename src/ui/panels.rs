@@ -9,6 +9,7 @@ use crate::train::trainer::OptimizerKind;
 use crate::ui::document::Edit;
 use crate::ui::fields::unit_field;
 use crate::ui::jobs::DialogPurpose;
+use crate::ui::names::path_text;
 use crate::ui::predictor::ModelSource;
 use crate::ui::state::{Command, PathcastApp, Tool};
 
@@ -278,7 +279,7 @@ fn route(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
     match effective.routing.path(src, dst) {
         Some(path) => {
             let hand = if app.doc.is_overridden(src, dst) { " (hand-routed)" } else { "" };
-            ui.label(format!("Path {path:?}{hand}"));
+            ui.label(format!("Path {}{hand}", path_text(&effective.topology, path)));
         }
         None => {
             ui.colored_label(Color32::YELLOW, "No route: the pair is disconnected");
@@ -299,7 +300,8 @@ fn route(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
     let alternatives = app.alternatives.iter().filter(|(_, pair, _)| *pair == (src, dst));
     for path in alternatives.flat_map(|(_, _, paths)| paths.iter().cloned()) {
         let chosen = current == Some(&path);
-        if ui.radio(chosen, format!("{path:?}")).clicked() && !chosen {
+        let text = path_text(&app.doc.design().topology, &path);
+        if ui.radio(chosen, text).clicked() && !chosen {
             commands.push(Command::Edit(Edit::SetRoute(path)));
         }
     }
