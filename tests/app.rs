@@ -494,3 +494,29 @@ fn a_file_with_missing_link_speeds_opens_with_a_banner_and_one_fix() {
     assert_eq!(topology.capacity_source(0, 2).name(), "label");
     assert_eq!(topology.link(0, 2).unwrap().params.capacity_bps, 2.5e9);
 }
+
+#[test]
+fn unsaved_changes_can_be_saved_from_the_discard_dialog_through_the_built_in_prompt() {
+    let mut harness = launch();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.json");
+    harness.state_mut().run(Command::Edit(Edit::ScaleTraffic(1.2)));
+    assert!(harness.state().doc.dirty);
+    harness.state_mut().run(Command::LoadBuiltin("gbn"));
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    // No file yet: the built-in prompt asks where, whatever the desktop's dialogs.
+    assert!(harness.state().file_prompt.is_some());
+    harness.get_by_label("Path").focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Path").type_text(file.to_str().unwrap());
+    harness.run();
+    harness.get_by_label("Save").click();
+    wait_for(&mut harness, "the save and the waiting action", |app| {
+        app.doc.design().topology.node_count() == 17
+    });
+    let saved = pathcast::net::Scenario::from_json(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(saved.topology.node_count(), 14, "NSFNet was saved before GBN opened");
+    assert!(harness.state().file_prompt.is_none() && harness.state().pending.is_none());
+}

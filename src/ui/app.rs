@@ -17,7 +17,8 @@ use crate::ui::figures::{LinkColouring, LinkFigures};
 use crate::ui::jobs::{DialogPurpose, JobEvent, Jobs};
 use crate::ui::predictor::{ModelSource, Predictor, PredictorReply};
 use crate::ui::state::{
-    Camera, Command, Forms, FrameTimes, HeatmapCells, PathcastApp, Status, Tool, Training, Verification, View,
+    Camera, Command, FilePrompt, Forms, FrameTimes, HeatmapCells, PathcastApp, Status, Tool, Training,
+    Verification, View,
 };
 use crate::ui::{analysis, canvas, panels};
 
@@ -75,6 +76,8 @@ impl PathcastApp {
             status: Status::default(),
             frames: FrameTimes::default(),
             pending: None,
+            continue_after_save: false,
+            file_prompt: None,
             screenshot: options.screenshot.map(|p| (p, options.screenshot_frames.max(2), Arc::default())),
             frame: 0,
             quit: false,
@@ -125,20 +128,26 @@ impl PathcastApp {
                 app.info(format!("Loaded {name} with generated traffic (70 % peak utilisation)"));
             }),
             Command::Open(path) => self.unless_dirty(Command::Open(path.clone()), |app| app.jobs.load(path)),
-            Command::Pick(purpose) => {
-                let start = self.doc.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
-                match purpose {
-                    DialogPurpose::Open => {
-                        self.unless_dirty(Command::Pick(purpose), |app| app.jobs.pick(purpose, start))
-                    }
-                    _ => self.jobs.pick(purpose, start),
-                }
+            Command::Pick(DialogPurpose::Open) => {
+                self.unless_dirty(Command::Pick(DialogPurpose::Open), |app| app.prompt(DialogPurpose::Open))
             }
-            Command::Save => {
-                match self.doc.path.clone().filter(|p| p.extension().is_some_and(|e| e == "json")) {
-                    Some(path) => self.jobs.save(path, self.doc.design().clone()),
-                    None => self.jobs.pick(DialogPurpose::SaveScenario, None),
-                }
+            Command::Pick(purpose) => self.prompt(purpose),
+            Command::Browse(purpose) => {
+                let start = self.doc.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
+                self.jobs.pick(purpose, start);
+            }
+            Command::ChoosePath(purpose, path) => {
+                self.file_prompt = None;
+                self.chosen(purpose, path);
+            }
+            Command::CancelPrompt => {
+                self.file_prompt = None;
+                self.continue_after_save = false;
+            }
+            Command::Save => self.save(),
+            Command::SaveAndContinue => {
+                self.continue_after_save = true;
+                self.save();
             }
             Command::Train { resume } => self.start_training(resume),
             Command::StopTraining => {
@@ -355,30 +364,57 @@ impl PathcastApp {
         }
     }
 
+    /// Opens the file prompt for `purpose`, filled with the file or folder it starts from.
+    fn prompt(&mut self, purpose: DialogPurpose) {
+        let dir = self.doc.path.as_ref().and_then(|p| p.parent()).map(PathBuf::from).unwrap_or_default();
+        let path = match purpose {
+            DialogPurpose::SaveScenario => dir.join(format!("{}.json", self.doc.design().name)),
+            DialogPurpose::SaveTopology => dir.join(format!("{}.gml", self.doc.design().name)),
+            _ => dir,
+        };
+        self.file_prompt = Some(FilePrompt { purpose, path: path.display().to_string() });
+    }
+
+    /// Saves the scenario to its file, or asks where when it has none.
+    fn save(&mut self) {
+        match self.doc.path.clone().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+            Some(path) => self.jobs.save(path, self.doc.design().clone()),
+            None => self.prompt(DialogPurpose::SaveScenario),
+        }
+    }
+
+    /// Acts on a path chosen in the prompt or the native dialog.
+    fn chosen(&mut self, purpose: DialogPurpose, path: PathBuf) {
+        match purpose {
+            DialogPurpose::Open => self.jobs.load(path),
+            DialogPurpose::SaveScenario | DialogPurpose::SaveTopology => {
+                let ext = if purpose == DialogPurpose::SaveTopology { "gml" } else { "json" };
+                let path = if path.extension().is_some() { path } else { path.with_extension(ext) };
+                self.jobs.save(path, self.doc.design().clone());
+            }
+            DialogPurpose::TrainingData => {
+                let dir = path.display().to_string();
+                if !self.forms.train_data.split(',').any(|d| d.trim() == dir) {
+                    if !self.forms.train_data.trim().is_empty() {
+                        self.forms.train_data.push(',');
+                    }
+                    self.forms.train_data.push_str(&dir);
+                }
+            }
+            DialogPurpose::DatasetOut => self.forms.dataset_out = path.display().to_string(),
+        }
+    }
+
     fn on_job(&mut self, event: JobEvent) {
         match event {
             JobEvent::Picked { path: None, .. } => self.info(
                 "No file chosen. If no dialog appeared, this desktop has no file-chooser portal: \
-                 name the file on the command line (pathcast gui FILE)",
+                 type the path in the prompt",
             ),
-            JobEvent::Picked { purpose, path: Some(path) } => match purpose {
-                DialogPurpose::Open => self.jobs.load(path),
-                DialogPurpose::SaveScenario | DialogPurpose::SaveTopology => {
-                    let ext = if purpose == DialogPurpose::SaveTopology { "gml" } else { "json" };
-                    let path = if path.extension().is_some() { path } else { path.with_extension(ext) };
-                    self.jobs.save(path, self.doc.design().clone());
-                }
-                DialogPurpose::TrainingData => {
-                    let dir = path.display().to_string();
-                    if !self.forms.train_data.split(',').any(|d| d.trim() == dir) {
-                        if !self.forms.train_data.trim().is_empty() {
-                            self.forms.train_data.push(',');
-                        }
-                        self.forms.train_data.push_str(&dir);
-                    }
-                }
-                DialogPurpose::DatasetOut => self.forms.dataset_out = path.display().to_string(),
-            },
+            JobEvent::Picked { purpose, path: Some(path) } => {
+                self.file_prompt = None;
+                self.chosen(purpose, path);
+            }
             JobEvent::Loaded { path, result: Ok(loaded) } => {
                 let mut scenario = loaded.scenario;
                 if scenario.traffic.is_empty() {
@@ -401,8 +437,17 @@ impl PathcastApp {
                     self.doc.saved(path.clone());
                 }
                 self.info(format!("Saved {}", path.display()));
+                if std::mem::take(&mut self.continue_after_save)
+                    && !self.doc.dirty
+                    && let Some(action) = self.pending.take()
+                {
+                    self.run(action);
+                }
             }
-            JobEvent::Saved { result: Err(message), .. } => self.error(format!("Not saved: {message}")),
+            JobEvent::Saved { result: Err(message), .. } => {
+                self.continue_after_save = false;
+                self.error(format!("Not saved: {message}"));
+            }
             JobEvent::Verified { revision, result, seconds } => {
                 let prediction = self.verifying.take();
                 match (result, prediction) {
@@ -545,6 +590,7 @@ impl PathcastApp {
             .show(ui, |ui| analysis::show(ui, self, &mut commands));
         egui::CentralPanel::default().show(ui, |ui| canvas::show(ui, self, &mut commands));
         panels::discard_dialog(ui.ctx(), self, &mut commands);
+        panels::file_prompt(ui.ctx(), self, &mut commands);
         commands
     }
 

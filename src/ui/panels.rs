@@ -115,18 +115,55 @@ pub fn status_bar(ui: &mut egui::Ui, app: &PathcastApp) {
 
 /// "Discard unsaved changes?" before an action that would lose them.
 pub fn discard_dialog(ctx: &egui::Context, app: &PathcastApp, commands: &mut Vec<Command>) {
-    if app.pending.is_none() {
+    // Hidden while the planner picks where to save, or the save runs.
+    if app.pending.is_none() || app.file_prompt.is_some() || app.continue_after_save {
         return;
     }
     egui::Modal::new(egui::Id::unique("pathcast-discard")).show(ctx, |ui| {
         ui.heading("Unsaved changes");
         ui.label("The scenario has changes that are not saved. Discard them?");
         ui.horizontal(|ui| {
+            if ui.button("Save").clicked() {
+                commands.push(Command::SaveAndContinue);
+            }
             if ui.button("Discard").clicked() {
                 commands.push(Command::ConfirmDiscard);
             }
             if ui.button("Keep editing").clicked() {
                 commands.push(Command::CancelDiscard);
+            }
+        });
+    });
+}
+
+/// The built-in file prompt: type a path, or browse with the desktop's dialog where it has one.
+pub fn file_prompt(ctx: &egui::Context, app: &mut PathcastApp, commands: &mut Vec<Command>) {
+    let Some(prompt) = app.file_prompt.as_mut() else { return };
+    let (title, action) = match prompt.purpose {
+        DialogPurpose::Open => ("Open a topology (GML) or scenario (JSON)", "Open"),
+        DialogPurpose::SaveScenario => ("Save the scenario as (JSON)", "Save"),
+        DialogPurpose::SaveTopology => ("Export the topology as (GML)", "Export"),
+        DialogPurpose::TrainingData => ("Add a dataset directory", "Add"),
+        DialogPurpose::DatasetOut => ("Generate the dataset into", "Choose"),
+    };
+    let purpose = prompt.purpose;
+    egui::Modal::new(egui::Id::unique("pathcast-file-prompt")).show(ctx, |ui| {
+        ui.heading(title);
+        let label = ui.label("Path");
+        let field =
+            ui.add(egui::TextEdit::singleline(&mut prompt.path).desired_width(480.0)).labelled_by(label.id);
+        let typed = prompt.path.trim().to_owned();
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.horizontal(|ui| {
+            let ok = ui.add_enabled(!typed.is_empty(), egui::Button::new(action)).clicked();
+            if (ok || entered) && !typed.is_empty() {
+                commands.push(Command::ChoosePath(purpose, typed.clone().into()));
+            }
+            if ui.button("Browse…").on_hover_text("The desktop's file dialog, where it has one").clicked() {
+                commands.push(Command::Browse(purpose));
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CancelPrompt);
             }
         });
     });

@@ -24,6 +24,14 @@ pub enum Command {
     Undo,
     /// Show why a typed value was refused.
     Refuse(String),
+    /// Use this path for what the file prompt was opened for.
+    ChoosePath(DialogPurpose, PathBuf),
+    /// Open the desktop's native file dialog for the prompt's purpose.
+    Browse(DialogPurpose),
+    /// Close the file prompt.
+    CancelPrompt,
+    /// Save, then carry out the action that waited for "discard unsaved changes?".
+    SaveAndContinue,
     /// Apply the last undone edit again.
     Redo,
     SelectNode(Option<NodeId>),
@@ -282,6 +290,14 @@ impl HeatmapCells {
     }
 }
 
+/// The built-in file prompt: a path typed by hand, so files open and save even on a desktop with
+/// no native file dialog; "Browse…" offers the native one where there is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilePrompt {
+    pub purpose: DialogPurpose,
+    pub path: String,
+}
+
 /// The pathcast desktop app.
 pub struct PathcastApp {
     pub doc: Document,
@@ -315,6 +331,9 @@ pub struct PathcastApp {
     pub frames: FrameTimes,
     /// An action waiting for the planner to discard unsaved changes.
     pub pending: Option<Command>,
+    /// Whether the pending action runs once the save under way succeeds.
+    pub continue_after_save: bool,
+    pub file_prompt: Option<FilePrompt>,
     pub(in crate::ui) screenshot: Option<(PathBuf, u64, Arc<AtomicBool>)>,
     pub(in crate::ui) frame: u64,
     pub(in crate::ui) quit: bool,
