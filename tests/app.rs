@@ -382,6 +382,21 @@ fn verify_simulates_the_scenario_and_compares_with_the_predictions() {
 }
 
 #[test]
+fn a_long_verify_shows_its_progress_and_can_be_cancelled() {
+    let mut harness = launch();
+    harness.state_mut().forms.verify_packets = 1_000_000;
+    harness.get_by_label("Simulate and compare").click();
+    harness.run();
+    assert!(harness.state().verify_run.is_some());
+    harness.get_by_label("Cancel").click();
+    wait_for(&mut harness, "the cancelled simulation", |app| app.verify_run.is_none());
+    let app = harness.state();
+    assert!(app.verification.is_none() && app.verifying.is_none());
+    assert_eq!(app.status.message, "Verify cancelled");
+    assert!(!app.status.error);
+}
+
+#[test]
 fn drawing_on_the_canvas_adds_links_and_nodes() {
     let mut harness = launch();
     assert!(!harness.state().doc.design().topology.are_linked(0, 13));

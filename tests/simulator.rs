@@ -234,3 +234,41 @@ fn absurd_inputs_end_with_a_clear_error_not_a_hang() {
     let err = simulate(&slow, &config).unwrap_err().to_string();
     assert!(err.contains("more than 200000 packets would be in the network at once"), "{err}");
 }
+
+#[test]
+fn a_watched_run_reports_rising_progress_and_stops_when_cancelled() {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+    let s = Scenario::generate(
+        "nsfnet",
+        builtin::load("nsfnet").unwrap().topology,
+        TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) },
+    )
+    .unwrap();
+    let config = SimConfig { packets_per_flow: 2000, ..SimConfig::default() };
+    let seen = Mutex::new(Vec::new());
+    let never = AtomicBool::new(false);
+    let record = |share: f64| seen.lock().unwrap().push(share);
+    let watched = pathcast::sim::simulate_watched(
+        &s,
+        &config,
+        Some(&pathcast::sim::Watch { cancel: &never, progress: &record }),
+    )
+    .unwrap();
+    assert_eq!(watched.flows, simulate(&s, &config).unwrap().flows, "watching changes nothing");
+    let seen = seen.into_inner().unwrap();
+    assert!(
+        !seen.is_empty()
+            && seen.windows(2).all(|w| w[0] <= w[1])
+            && seen.iter().all(|p| (0.0..=1.0).contains(p))
+    );
+
+    let cancel = AtomicBool::new(true);
+    let err = pathcast::sim::simulate_watched(
+        &s,
+        &config,
+        Some(&pathcast::sim::Watch { cancel: &cancel, progress: &|_| {} }),
+    )
+    .unwrap_err();
+    assert!(matches!(err, pathcast::sim::SimError::Cancelled), "{err}");
+}

@@ -14,6 +14,7 @@
 //! entered it, all after the same delay, so only the first one on the line needs a timer).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::SeedableRng;
 use rand_distr::weighted::WeightedAliasIndex;
@@ -79,6 +80,8 @@ pub enum SimError {
          {events:.1e} events, more than the budget of {budget}: its rate is too far below the others'"
     )]
     Budget { src: NodeId, dst: NodeId, events: f64, budget: u64 },
+    #[error("the simulation was cancelled")]
+    Cancelled,
 }
 
 struct Packet {
@@ -182,8 +185,28 @@ struct Sim {
     dropped: u64,
 }
 
+/// What a caller can see of, and do to, a simulation while it runs (the app's "Verify").
+pub struct Watch<'a> {
+    /// Raised to stop the run, which then ends with [`SimError::Cancelled`].
+    pub cancel: &'a AtomicBool,
+    /// Called every [`WATCH_EVERY`] events with the share of flows that have all their packets.
+    pub progress: &'a dyn Fn(f64),
+}
+
+/// Events between two looks at a [`Watch`].
+pub const WATCH_EVERY: u64 = 1 << 16;
+
 /// Simulates a scenario and returns per-flow and per-link results.
 pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, SimError> {
+    simulate_watched(scenario, config, None)
+}
+
+/// [`simulate`], reporting progress to `watch` and stopping when it says so.
+pub fn simulate_watched(
+    scenario: &Scenario,
+    config: &SimConfig,
+    watch: Option<&Watch>,
+) -> Result<SimResult, SimError> {
     if config.packets_per_flow == 0 {
         return Err(SimError::NoPackets);
     }
@@ -299,6 +322,14 @@ pub fn simulate(scenario: &Scenario, config: &SimConfig) -> Result<SimResult, Si
         }
         sim.now = time;
         processed += 1;
+        if processed % WATCH_EVERY == 0
+            && let Some(watch) = watch
+        {
+            if watch.cancel.load(Ordering::Relaxed) {
+                return Err(SimError::Cancelled);
+            }
+            (watch.progress)(sim.flows_done as f64 / n_flows as f64);
+        }
         if source == NEXT_PACKET {
             sim.generate();
         } else if source <= n_links {

@@ -5,6 +5,6 @@ mod generator;
 mod results;
 mod timers;
 
-pub use engine::{SimConfig, SimError, simulate};
+pub use engine::{SimConfig, SimError, Watch, simulate, simulate_watched};
 pub use generator::{DiverseConfig, GeneratorConfig, Networks, Sample, SampleGenerator};
 pub use results::{FlowResult, LinkResult, SimResult};

@@ -36,6 +36,18 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
             ui.add(packets).on_hover_text("Packets per flow to simulate");
             ui.label("packets per flow");
         });
+        if let Some(run) = &app.verify_run {
+            ui.horizontal(|ui| {
+                let seconds = run.started.elapsed().as_secs_f64();
+                let bar = egui::ProgressBar::new(run.progress() as f32)
+                    .desired_width(240.0)
+                    .text(format!("{:.0} % of the flows done · {seconds:.0} s", run.progress() * 100.0));
+                ui.add(bar);
+                if ui.button("Cancel").clicked() {
+                    commands.push(Command::CancelVerify);
+                }
+            });
+        }
         verify(ui, app);
     });
 }
@@ -321,7 +333,8 @@ fn verify(ui: &mut egui::Ui, app: &PathcastApp) {
         points.len(),
         v.seconds
     ));
-    Plot::new("verify")
+    let pairs = verification_pairs(app);
+    let response = Plot::new("verify")
         .height(220.0)
         .allow_scroll(false)
         .data_aspect(1.0)
@@ -332,6 +345,39 @@ fn verify(ui: &mut egui::Ui, app: &PathcastApp) {
             plot.line(
                 Line::new("y = x", PlotPoints::from(vec![[0.0, 0.0], [top, top]])).color(Color32::GRAY),
             );
-            plot.points(Points::new("flows", PlotPoints::from(points)).radius(2.5));
+            plot.points(Points::new("flows", PlotPoints::from(points.clone())).radius(2.5));
+            plot.pointer_coordinate()
         });
+    // The flow under the pointer, if one is within 3 % of the plot's span.
+    let Some(PlotPoint { x, y }) = response.inner else { return };
+    let nearest = points
+        .iter()
+        .zip(&pairs)
+        .map(|(p, pair)| ((p[0] - x).hypot(p[1] - y), p, pair))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(distance, _, _)| *distance <= 0.03 * top.max(1e-9));
+    if let Some((_, [simulated, predicted], &(src, dst))) = nearest {
+        let topology = &app.doc.design().topology;
+        let (simulated, predicted) = (*simulated, *predicted);
+        response.response.on_hover_ui_at_pointer(|ui| {
+            ui.label(format!("{} -> {}", node_label(topology, src), node_label(topology, dst)));
+            ui.label(format!(
+                "simulated {}, predicted {} ({:+.1} %)",
+                format_seconds(simulated / 1e3),
+                format_seconds(predicted / 1e3),
+                (predicted - simulated) / simulated * 100.0
+            ));
+        });
+    }
+}
+
+/// The (source, destination) of each point of [`verification_points`], in the same order.
+fn verification_pairs(app: &PathcastApp) -> Vec<(crate::net::NodeId, crate::net::NodeId)> {
+    let Some(v) = app.verification.as_ref() else { return Vec::new() };
+    v.result
+        .flows
+        .iter()
+        .filter(|f| f.delivered > 0 && v.prediction.flows.contains_key(&(f.src, f.dst)))
+        .map(|f| (f.src, f.dst))
+        .collect()
 }

@@ -68,6 +68,7 @@ impl PathcastApp {
             dataset: None,
             verification: None,
             verifying: None,
+            verify_run: None,
             sweep: None,
             sweeping: false,
             alternatives: None,
@@ -166,6 +167,11 @@ impl PathcastApp {
                 }
             }
             Command::Verify => self.verify(),
+            Command::CancelVerify => {
+                if let Some(run) = &self.verify_run {
+                    run.cancel.store(true, Ordering::Relaxed);
+                }
+            }
             Command::DismissSpeedWarning => self.speed_warning = None,
             Command::Sweep => {
                 self.sweeping = true;
@@ -301,7 +307,7 @@ impl PathcastApp {
             return self.error("Wait for the predictions of the current scenario, then verify");
         };
         let config = SimConfig { packets_per_flow: self.forms.verify_packets, ..SimConfig::default() };
-        self.jobs.verify(prediction.revision, self.doc.effective().clone(), config);
+        self.verify_run = Some(self.jobs.verify(prediction.revision, self.doc.effective().clone(), config));
         // The prediction is kept with the run so the scatter compares like with like.
         self.verifying = Some(prediction);
     }
@@ -450,7 +456,9 @@ impl PathcastApp {
             }
             JobEvent::Verified { revision, result, seconds } => {
                 let prediction = self.verifying.take();
+                let cancelled = self.verify_run.take().is_some_and(|run| run.cancel.load(Ordering::Relaxed));
                 match (result, prediction) {
+                    (Err(_), _) if cancelled => self.info("Verify cancelled"),
                     (Ok(result), Some(prediction)) => {
                         self.info(format!("Simulated {} flows in {seconds:.1} s", result.flows.len()));
                         self.verification = Some(Verification { revision, prediction, result, seconds });

@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 use crate::data::dataset::{self, GenerateRequest};
 use crate::net::files;
 use crate::net::{Scenario, Topology};
-use crate::sim::{GeneratorConfig, SimConfig, SimResult, simulate};
+use crate::sim::{GeneratorConfig, SimConfig, SimResult, Watch, simulate_watched};
 use crate::ui::predictor::Wake;
 
 /// What a file dialog is for.
@@ -49,6 +49,21 @@ pub enum JobEvent {
         dir: PathBuf,
         result: Result<dataset::GenerateOutcome, String>,
     },
+}
+
+/// A running "Verify" simulation.
+pub struct VerifyRun {
+    pub cancel: Arc<AtomicBool>,
+    /// The share of flows done, as `f64` bits.
+    pub progress: Arc<AtomicU64>,
+    pub started: Instant,
+}
+
+impl VerifyRun {
+    /// The share of flows that have all their packets, 0 to 1.
+    pub fn progress(&self) -> f64 {
+        f64::from_bits(self.progress.load(Ordering::Relaxed))
+    }
 }
 
 /// Progress of a dataset generation run.
@@ -134,13 +149,22 @@ impl Jobs {
         });
     }
 
-    /// Simulates the scenario for ground truth to compare predictions with.
-    pub fn verify(&self, revision: u64, scenario: Scenario, config: SimConfig) {
+    /// Simulates the scenario for ground truth to compare predictions with; the run reports its
+    /// progress and can be cancelled through the returned handle.
+    pub fn verify(&self, revision: u64, scenario: Scenario, config: SimConfig) -> VerifyRun {
+        let run = VerifyRun { cancel: Arc::default(), progress: Arc::default(), started: Instant::now() };
+        let (cancel, progress, wake) = (run.cancel.clone(), run.progress.clone(), self.wake.clone());
         self.spawn("verify", move || {
             let started = Instant::now();
-            let result = simulate(&scenario, &config).map_err(|e| e.to_string());
+            let report = |share: f64| {
+                progress.store(share.to_bits(), Ordering::Relaxed);
+                wake();
+            };
+            let watch = Watch { cancel: &cancel, progress: &report };
+            let result = simulate_watched(&scenario, &config, Some(&watch)).map_err(|e| e.to_string());
             JobEvent::Verified { revision, result, seconds: started.elapsed().as_secs_f64() }
         });
+        run
     }
 
     /// Generates (or resumes) a dataset in `dir` for `topology`.

@@ -13,7 +13,7 @@ use crate::sim::SimResult;
 use crate::train::{TrainConfig, TrainHandle};
 use crate::ui::document::{Document, Edit};
 use crate::ui::figures::{LinkColouring, LinkFigures};
-use crate::ui::jobs::{DatasetRun, DialogPurpose, Jobs};
+use crate::ui::jobs::{DatasetRun, DialogPurpose, Jobs, VerifyRun};
 use crate::ui::predictor::{FailureImpact, ModelSource, Prediction, Predictor};
 
 /// Everything a panel can ask for.
@@ -30,6 +30,8 @@ pub enum Command {
     Browse(DialogPurpose),
     /// Close the file prompt.
     CancelPrompt,
+    /// Stop the running "Verify" simulation.
+    CancelVerify,
     /// Save, then carry out the action that waited for "discard unsaved changes?".
     SaveAndContinue,
     /// Apply the last undone edit again.
@@ -319,6 +321,8 @@ pub struct PathcastApp {
     pub verification: Option<Verification>,
     /// The predictions a running "Verify" compares against.
     pub verifying: Option<Arc<Prediction>>,
+    /// The running "Verify" simulation: its progress and cancel switch.
+    pub verify_run: Option<VerifyRun>,
     pub sweep: Option<(u64, Vec<FailureImpact>)>,
     pub sweeping: bool,
     /// The selected pair's k shortest paths, and the (revision, pair) they were found for.
