@@ -322,7 +322,7 @@ pub fn simulate_watched(
         }
         sim.now = time;
         processed += 1;
-        if processed % WATCH_EVERY == 0
+        if processed.is_multiple_of(WATCH_EVERY)
             && let Some(watch) = watch
         {
             if watch.cancel.load(Ordering::Relaxed) {
