@@ -535,3 +535,25 @@ fn unsaved_changes_can_be_saved_from_the_discard_dialog_through_the_built_in_pro
     assert_eq!(saved.topology.node_count(), 14, "NSFNet was saved before GBN opened");
     assert!(harness.state().file_prompt.is_none() && harness.state().pending.is_none());
 }
+
+#[test]
+fn a_node_is_renamed_in_place_and_the_name_is_used_everywhere() {
+    let mut harness = launch();
+    harness.state_mut().run(Command::SelectNode(Some(0)));
+    harness.run();
+    harness.get_by_label("Name").focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Name").type_text("Seattle, WA");
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    let app = harness.state();
+    assert_eq!(app.doc.design().topology.node(0).unwrap().label, "Seattle, WA");
+    let (src, dst) = app.view.pair.unwrap();
+    let path = app.doc.effective().routing.path(src, dst).unwrap().clone();
+    assert_eq!(src, 0);
+    let text = pathcast::ui::names::path_text(&app.doc.design().topology, &path);
+    assert!(text.starts_with("Seattle, WA -> "), "{text}");
+    harness.get_by_label(&format!("Path {text}"));
+    harness.state_mut().run(Command::Undo);
+    assert_eq!(harness.state().doc.design().topology.node(0).unwrap().label, "Seattle");
+}

@@ -24,6 +24,11 @@ pub enum Edit {
         pos: [f64; 2],
     },
     DeleteNode(NodeId),
+    /// Gives a node a new label (its name everywhere on screen and in saved files).
+    RenameNode {
+        node: NodeId,
+        label: String,
+    },
     AddLink {
         a: NodeId,
         b: NodeId,
@@ -275,6 +280,9 @@ impl Document {
             Edit::MoveNode { node, pos } => {
                 scenario.topology.node_mut(node).ok_or(TopologyError::UnknownNode(node))?.pos = Some(pos);
             }
+            Edit::RenameNode { node, label } => {
+                scenario.topology.node_mut(node).ok_or(TopologyError::UnknownNode(node))?.label = label;
+            }
             Edit::DeleteNode(node) => {
                 scenario.topology.remove_node(node)?;
                 scenario.traffic.remove_node(node);
@@ -435,6 +443,7 @@ mod tests {
         let edits = vec![
             Edit::AddNode { label: "Reno".into(), pos: [1.0, 2.0] },
             Edit::MoveNode { node: 3, pos: [5.0, 6.0] },
+            Edit::RenameNode { node: 3, label: "Boulder, CO".into() },
             Edit::AddLink { a: 14, b: 3 },
             Edit::SetLink { a: 0, b: 1, params: LinkParams { capacity_bps: 4e4, ..params } },
             Edit::SetAssumedCapacities(2e4),

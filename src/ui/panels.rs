@@ -7,7 +7,7 @@ use crate::net::units::{format_bps, format_seconds, parse_bps, parse_seconds};
 use crate::net::{LinkParams, NodeId, builtin};
 use crate::train::trainer::OptimizerKind;
 use crate::ui::document::Edit;
-use crate::ui::fields::unit_field;
+use crate::ui::fields::{committed_text, unit_field};
 use crate::ui::jobs::DialogPurpose;
 use crate::ui::names::path_text;
 use crate::ui::predictor::ModelSource;
@@ -224,7 +224,13 @@ pub fn link_actions(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, 
 fn selection(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let topology = &app.doc.design().topology;
     if let Some(id) = app.view.node.filter(|&id| topology.node(id).is_some()) {
-        ui.label(format!("Node {}", node_name(app, id)));
+        ui.label(format!("Node {id}"));
+        ui.horizontal(|ui| {
+            let label = topology.node(id).map_or(String::new(), |n| n.label.clone());
+            if let Some(label) = committed_text(ui, "Name", ("name", id), label) {
+                commands.push(Command::Edit(Edit::RenameNode { node: id, label: label.trim().to_owned() }));
+            }
+        });
         ui.horizontal(|ui| node_actions(ui, app, id, commands));
     } else if let Some((a, b)) = app.view.link.filter(|&(a, b)| topology.are_linked(a, b)) {
         link_editor(ui, app, a, b, commands);
