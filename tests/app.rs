@@ -557,3 +557,40 @@ fn a_node_is_renamed_in_place_and_the_name_is_used_everywhere() {
     harness.state_mut().run(Command::Undo);
     assert_eq!(harness.state().doc.design().topology.node(0).unwrap().label, "Seattle");
 }
+
+#[test]
+fn tables_sort_filter_export_csv_and_scale_the_shown_links() {
+    let mut harness = launch();
+    harness.get_by_label("Tables: links, flows, failure sweep, verify").click();
+    harness.run();
+    harness.get_by_label("Filter").focus();
+    harness.get_by_label("Filter").type_text("Seattle");
+    harness.run();
+    assert_eq!(harness.state().forms.table.filter, "Seattle");
+    // Seattle's three links: scale them ×2 in one undoable edit.
+    harness.get_by_label("Apply").click();
+    harness.run();
+    let capacity =
+        |app: &PathcastApp, a, b| app.doc.design().topology.link(a, b).unwrap().params.capacity_bps;
+    for n in [1, 2, 3] {
+        assert_eq!(capacity(harness.state(), 0, n), 2e4, "link 0-{n}");
+    }
+    assert_eq!(capacity(harness.state(), 1, 2), 1e4, "links not shown keep theirs");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("links.csv");
+    harness.get_by_label("Export CSV…").click();
+    harness.run();
+    harness.state_mut().file_prompt.as_mut().unwrap().path = file.to_str().unwrap().into();
+    harness.run();
+    harness.get_by_label("Export").click();
+    wait_for(&mut harness, "the export", |_| file.exists());
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "from,to,capacity (bit/s),capacity source,load,port delay (s),drops,state");
+    assert_eq!(lines.len(), 1 + 6, "header and the six shown directed links");
+    assert!(lines[1..].iter().all(|l| l.contains("Seattle") && l.contains(",20000,user,")), "{text}");
+
+    harness.state_mut().run(Command::Undo);
+    assert_eq!(capacity(harness.state(), 0, 1), 1e4);
+}

@@ -5,9 +5,9 @@ use eframe::egui::{self, Color32};
 use egui_plot::{Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
 use crate::net::units::format_seconds;
-use crate::ui::colour;
 use crate::ui::names::node_label;
 use crate::ui::state::{Command, PathcastApp};
+use crate::ui::{colour, table_panel};
 
 /// Draws the analysis panel.
 pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
@@ -21,6 +21,10 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
             });
         });
         heatmap(ui, app, commands);
+        ui.separator();
+        egui::CollapsingHeader::new("Tables: links, flows, failure sweep, verify")
+            .id_salt("tables")
+            .show(ui, |ui| table_panel::show(ui, app, commands));
         ui.separator();
         ui.heading("Training");
         curves(ui, app);

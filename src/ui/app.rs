@@ -20,6 +20,7 @@ use crate::ui::state::{
     Camera, Command, FilePrompt, Forms, FrameTimes, HeatmapCells, PathcastApp, Status, Tool, Training,
     Verification, View,
 };
+use crate::ui::tables::{self, TableView};
 use crate::ui::{analysis, canvas, panels};
 
 /// How the app starts.
@@ -408,6 +409,12 @@ impl PathcastApp {
                 }
             }
             DialogPurpose::DatasetOut => self.forms.dataset_out = path.display().to_string(),
+            DialogPurpose::ExportCsv(kind) => {
+                let path = if path.extension().is_some() { path } else { path.with_extension("csv") };
+                let view = TableView { kind, ..self.forms.table.clone() };
+                let table = tables::build(&self.table_sources(), kind).view(&view);
+                self.jobs.export(path, table.to_csv());
+            }
         }
     }
 
@@ -450,6 +457,8 @@ impl PathcastApp {
                     self.run(action);
                 }
             }
+            JobEvent::Exported { path, result: Ok(()) } => self.info(format!("Exported {}", path.display())),
+            JobEvent::Exported { result: Err(message), .. } => self.error(format!("Not exported: {message}")),
             JobEvent::Saved { result: Err(message), .. } => {
                 self.continue_after_save = false;
                 self.error(format!("Not saved: {message}"));

@@ -43,6 +43,11 @@ pub enum Edit {
         b: NodeId,
         params: LinkParams,
     },
+    /// Multiplies the capacity of these duplex links by `factor`, as the user's.
+    ScaleCapacities {
+        links: Vec<(NodeId, NodeId)>,
+        factor: f64,
+    },
     /// Gives every link whose capacity was assumed at import this capacity (bit/s), as the user's.
     SetAssumedCapacities(f64),
     /// Routes a pair over a hand-picked node sequence.
@@ -306,6 +311,17 @@ impl Document {
                     scenario.topology.set_capacity_source(a, b, CapacitySource::User)?;
                 }
             }
+            Edit::ScaleCapacities { links, factor } => {
+                if !(factor.is_finite() && factor > 0.0) {
+                    return Err(EditError::BadScale(factor));
+                }
+                for (a, b) in links {
+                    let params = scenario.topology.link(a, b).ok_or(TopologyError::MissingLink(a, b))?.params;
+                    let capacity_bps = params.capacity_bps * factor;
+                    scenario.topology.set_link(a, b, LinkParams { capacity_bps, ..params })?;
+                    scenario.topology.set_capacity_source(a, b, CapacitySource::User)?;
+                }
+            }
             Edit::SetAssumedCapacities(capacity_bps) => {
                 let assumed: Vec<_> = scenario
                     .topology
@@ -447,6 +463,7 @@ mod tests {
             Edit::AddLink { a: 14, b: 3 },
             Edit::SetLink { a: 0, b: 1, params: LinkParams { capacity_bps: 4e4, ..params } },
             Edit::SetAssumedCapacities(2e4),
+            Edit::ScaleCapacities { links: vec![(0, 1), (5, 4)], factor: 4.0 },
             Edit::SetRoute(vec![0, 1, 7, 10, 13]),
             Edit::ResetRoute { src: 0, dst: 13 },
             Edit::GenerateTraffic { seed: 9, peak_utilisation: 0.6 },

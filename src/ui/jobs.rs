@@ -13,6 +13,7 @@ use crate::net::files;
 use crate::net::{Scenario, Topology};
 use crate::sim::{GeneratorConfig, SimConfig, SimResult, Watch, simulate_watched};
 use crate::ui::predictor::Wake;
+use crate::ui::tables::TableKind;
 
 /// What a file dialog is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub enum DialogPurpose {
     SaveTopology,
     TrainingData,
     DatasetOut,
+    /// A table as CSV.
+    ExportCsv(TableKind),
 }
 
 /// A finished (or progressing) job.
@@ -37,6 +40,10 @@ pub enum JobEvent {
         result: Result<files::Loaded, String>,
     },
     Saved {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
+    Exported {
         path: PathBuf,
         result: Result<(), String>,
     },
@@ -128,6 +135,7 @@ impl Jobs {
                 DialogPurpose::SaveScenario => dialog.add_filter("pathcast scenario", &["json"]).save_file(),
                 DialogPurpose::SaveTopology => dialog.add_filter("Topology Zoo GML", &["gml"]).save_file(),
                 DialogPurpose::TrainingData | DialogPurpose::DatasetOut => dialog.pick_folder(),
+                DialogPurpose::ExportCsv(_) => dialog.add_filter("CSV", &["csv"]).save_file(),
             };
             JobEvent::Picked { purpose, path }
         });
@@ -146,6 +154,14 @@ impl Jobs {
         self.spawn("save", move || {
             let result = files::save(&path, &scenario).map_err(|e| e.to_string());
             JobEvent::Saved { path, result }
+        });
+    }
+
+    /// Writes exported text (a table as CSV) atomically.
+    pub fn export(&self, path: PathBuf, text: String) {
+        self.spawn("export", move || {
+            let result = crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string());
+            JobEvent::Exported { path, result }
         });
     }
 

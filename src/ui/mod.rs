@@ -14,6 +14,8 @@ pub mod names;
 pub mod panels;
 pub mod predictor;
 pub mod state;
+pub mod table_panel;
+pub mod tables;
 
 pub use app::AppOptions;
 pub use state::{Command, PathcastApp};

@@ -145,6 +145,7 @@ pub fn file_prompt(ctx: &egui::Context, app: &mut PathcastApp, commands: &mut Ve
         DialogPurpose::SaveTopology => ("Export the topology as (GML)", "Export"),
         DialogPurpose::TrainingData => ("Add a dataset directory", "Add"),
         DialogPurpose::DatasetOut => ("Generate the dataset into", "Choose"),
+        DialogPurpose::ExportCsv(_) => ("Export the table as (CSV)", "Export"),
     };
     let purpose = prompt.purpose;
     egui::Modal::new(egui::Id::unique("pathcast-file-prompt")).show(ctx, |ui| {

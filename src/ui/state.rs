@@ -15,6 +15,7 @@ use crate::ui::document::{Document, Edit};
 use crate::ui::figures::{LinkColouring, LinkFigures};
 use crate::ui::jobs::{DatasetRun, DialogPurpose, Jobs, VerifyRun};
 use crate::ui::predictor::{FailureImpact, ModelSource, Prediction, Predictor};
+use crate::ui::tables::{Sources, TableView};
 
 /// Everything a panel can ask for.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +106,10 @@ pub struct Forms {
     pub verify_packets: u64,
     /// The capacity "set all assumed speeds" gives, as typed (e.g. `10G`).
     pub assumed_speed: String,
+    /// The table shown, its order and filter.
+    pub table: TableView,
+    /// The factor "scale the shown links' capacity" applies.
+    pub capacity_factor: f64,
 }
 
 impl Default for Forms {
@@ -112,6 +117,8 @@ impl Default for Forms {
         Forms {
             traffic_seed: 1,
             assumed_speed: "1G".into(),
+            table: TableView::default(),
+            capacity_factor: 2.0,
             peak_utilisation: 0.7,
             scale: 1.1,
             train: TrainConfig {
@@ -341,6 +348,19 @@ pub struct PathcastApp {
     pub(in crate::ui) screenshot: Option<(PathBuf, u64, Arc<AtomicBool>)>,
     pub(in crate::ui) frame: u64,
     pub(in crate::ui) quit: bool,
+}
+
+impl PathcastApp {
+    /// What the tables are built from, now.
+    pub fn table_sources(&self) -> Sources<'_> {
+        let current = self.prediction.as_deref().filter(|p| p.revision == self.doc.revision());
+        Sources {
+            doc: &self.doc,
+            prediction: current,
+            sweep: self.sweep.as_ref().map_or(&[], |(_, impacts)| impacts.as_slice()),
+            verification: self.verification.as_ref().map(|v| (&v.result, v.prediction.as_ref())),
+        }
+    }
 }
 
 #[cfg(test)]
