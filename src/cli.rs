@@ -118,6 +118,18 @@ pub struct GuiArgs {
     pub screenshot: Option<PathBuf>,
     #[arg(long, default_value_t = 60, requires = "screenshot")]
     pub frames: u64,
+    /// Window size in logical pixels, e.g. 1280x720.
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub size: Option<[f32; 2]>,
+}
+
+/// Reads a window size: `1280x720`, each side 400 to 10 000.
+fn parse_size(text: &str) -> Result<[f32; 2], String> {
+    let bad = || format!("{text:?} is not a window size such as 1280x720");
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let side =
+        |s: &str| s.trim().parse::<f32>().ok().filter(|v| (400.0..=10_000.0).contains(v)).ok_or_else(bad);
+    Ok([side(w)?, side(h)?])
 }
 
 #[derive(Debug, Subcommand)]
@@ -450,6 +462,7 @@ fn gui(args: GuiArgs) -> Result<()> {
         open: args.open,
         screenshot: args.screenshot,
         screenshot_frames: args.frames,
+        size: args.size,
     };
     crate::ui::run(options).map_err(|e| {
         anyhow::anyhow!(

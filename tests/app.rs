@@ -594,3 +594,22 @@ fn tables_sort_filter_export_csv_and_scale_the_shown_links() {
     harness.state_mut().run(Command::Undo);
     assert_eq!(capacity(harness.state(), 0, 1), 1e4);
 }
+
+#[test]
+fn resizing_the_window_refits_a_view_the_planner_has_not_moved() {
+    let mut harness = launch();
+    harness.run();
+    let before = harness.state().view.camera;
+    harness.set_size(egui::vec2(1100.0, 700.0));
+    harness.run();
+    let after = harness.state().view.camera;
+    assert_ne!(after.fitted_to, before.fitted_to);
+    let (scale_before, scale_after) = (before.view.unwrap().1, after.view.unwrap().1);
+    assert!(scale_after < scale_before, "a smaller canvas shows the network smaller: {scale_before} -> {scale_after}");
+    // Every node is drawn inside the canvas.
+    let canvas = harness.get_by_label("Topology canvas").rect();
+    for node in harness.state().doc.design().topology.node_ids() {
+        let at = pathcast::ui::canvas::node_screen_position(harness.state(), canvas, node).unwrap();
+        assert!(canvas.shrink(5.0).contains(at), "node {node} at {at:?} outside {canvas:?}");
+    }
+}

@@ -31,6 +31,8 @@ pub struct AppOptions {
     /// Save a PNG of the window here after `screenshot_frames` frames, then quit.
     pub screenshot: Option<PathBuf>,
     pub screenshot_frames: u64,
+    /// Window size in logical pixels (default 1440×900).
+    pub size: Option<[f32; 2]>,
 }
 
 /// Alternatives offered for re-routing a pair.
@@ -45,6 +47,10 @@ impl PathcastApp {
         let ctx = cc.egui_ctx.clone();
         let wake: crate::ui::predictor::Wake = Arc::new(move || ctx.request_repaint());
         let recent = cc.storage.and_then(|s| eframe::get_value(s, RECENT_KEY)).unwrap_or_default();
+        if let Some([width, height]) = options.size {
+            // eframe restores the last session's window size; a size asked for wins.
+            cc.egui_ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(width, height)));
+        }
         let mut app = PathcastApp {
             doc: Document::new(starter("nsfnet"), None),
             speed_warning: None,

@@ -65,8 +65,12 @@ fn fit(positions: &HashMap<NodeId, Pos2>, rect: Rect) -> (Pos2, f32) {
         return (Pos2::ZERO, 1.0);
     }
     let size = bounds.size().max(Vec2::splat(1.0));
-    let scale = ((rect.width() - 80.0) / size.x).min((rect.height() - 100.0) / size.y).clamp(0.01, 100.0);
-    (bounds.center(), scale)
+    // Labels run to the right of their nodes: leave them room there.
+    let (margin_x, margin_y, label_room) = (60.0, 100.0, (0.12 * rect.width()).min(110.0));
+    let scale = ((rect.width() - margin_x - label_room) / size.x)
+        .min((rect.height() - margin_y) / size.y)
+        .clamp(0.01, 100.0);
+    (bounds.center() + Vec2::new(label_room / 2.0 / scale, 0.0), scale)
 }
 
 fn distance_to_segment(p: Pos2, a: Pos2, b: Pos2) -> f32 {
@@ -86,7 +90,17 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
     if let Some((node, at)) = app.view.camera.dragging {
         positions.insert(node, at);
     }
-    let (mut focus, mut scale) = *app.view.camera.view.get_or_insert_with(|| fit(&positions, rect));
+    let camera = &mut app.view.camera;
+    let size = (rect.width(), rect.height());
+    if !camera.moved && camera.fitted_to != Some(size) {
+        camera.view = None;
+    }
+    if camera.view.is_none() {
+        camera.view = Some(fit(&positions, rect));
+        (camera.fitted_to, camera.moved) = (Some(size), false);
+    }
+    let (mut focus, mut scale) = camera.view.expect("set above");
+    let (focus_before, scale_before) = (focus, scale);
 
     // Zoom about the pointer, pan by dragging empty space.
     if response.hovered() {
@@ -153,6 +167,7 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
         }
     }
     camera.view = Some((focus, scale));
+    camera.moved |= focus != focus_before || scale != scale_before;
     if response.double_clicked() && hovered_node.is_none() && hovered_link.is_none() {
         if let Some(p) = pointer {
             let w = frame.to_world(p);

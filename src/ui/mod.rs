@@ -25,8 +25,10 @@ pub fn run(options: AppOptions) -> Result<(), eframe::Error> {
     let native = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("pathcast")
-            .with_inner_size([1440.0, 900.0])
+            .with_inner_size(options.size.unwrap_or([1440.0, 900.0]))
             .with_min_inner_size([900.0, 600.0]),
+        // A size asked for wins over the one remembered from the last session.
+        persist_window: options.size.is_none(),
         ..Default::default()
     };
     eframe::run_native("pathcast", native, Box::new(move |cc| Ok(Box::new(PathcastApp::new(cc, options)))))

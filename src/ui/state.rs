@@ -249,6 +249,11 @@ pub struct Camera {
     pub dragging: Option<(NodeId, Pos2)>,
     /// A link being drawn from a node (Link tool), to the pointer.
     pub linking: Option<NodeId>,
+    /// The canvas size the view was fitted to; a view the planner has not panned or zoomed is
+    /// fitted again when the canvas changes size.
+    pub fitted_to: Option<(f32, f32)>,
+    /// Whether the planner has panned or zoomed since the view was fitted.
+    pub moved: bool,
 }
 
 /// A heatmap's cells: row `r` is the r-th source from the top, column `c` the c-th destination.
