@@ -605,7 +605,10 @@ fn resizing_the_window_refits_a_view_the_planner_has_not_moved() {
     let after = harness.state().view.camera;
     assert_ne!(after.fitted_to, before.fitted_to);
     let (scale_before, scale_after) = (before.view.unwrap().1, after.view.unwrap().1);
-    assert!(scale_after < scale_before, "a smaller canvas shows the network smaller: {scale_before} -> {scale_after}");
+    assert!(
+        scale_after < scale_before,
+        "a smaller canvas shows the network smaller: {scale_before} -> {scale_after}"
+    );
     // Every node is drawn inside the canvas.
     let canvas = harness.get_by_label("Topology canvas").rect();
     for node in harness.state().doc.design().topology.node_ids() {

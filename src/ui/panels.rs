@@ -404,7 +404,7 @@ fn traffic(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>
     }
     let design = app.doc.design();
     let total: f64 = design.traffic.iter().map(|(_, _, r)| r).sum();
-    ui.label(format!("{} pairs, {:.1} kbit/s offered in total", design.traffic.len(), total / 1e3));
+    ui.label(format!("{} pairs, {} offered in total", design.traffic.len(), format_bps(total)));
     ui.label("Load or save traffic with File > Open / Save (scenario JSON).");
 }
 
