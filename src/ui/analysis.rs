@@ -69,10 +69,10 @@ fn summary(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let worst = p.worst_delay().unwrap_or(0.0);
     let stale = if app.predictions_current() { "" } else { " (updating…)" };
     ui.label(format!(
-        "{} flows: mean delay {:.2} ms, worst {:.2} ms{stale}",
+        "{} flows: mean delay {}, worst {}{stale}",
         delays.len(),
-        mean * 1e3,
-        worst * 1e3
+        format_seconds(mean),
+        format_seconds(worst)
     ));
     let overloaded = p.overloaded();
     if let Some(&(from, to)) = overloaded.first() {

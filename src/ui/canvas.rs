@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use eframe::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2, pos2, vec2};
 
+use crate::net::units::format_seconds;
 use crate::net::{NodeId, Topology};
 use crate::ui::document::Edit;
 use crate::ui::figures::LinkColouring;
+use crate::ui::names::node_label;
 use crate::ui::state::{Command, PathcastApp, Tool};
 use crate::ui::{colour, panels};
 
@@ -421,7 +423,7 @@ fn legend(painter: &egui::Painter, app: &PathcastApp, rect: Rect) {
     let font = egui::FontId::proportional(11.0);
     let fmt = |v: f64| match colouring {
         LinkColouring::Utilisation => format!("{:.0} %", v * 100.0),
-        LinkColouring::DelayContribution => format!("{:.1} ms", v * 1e3),
+        LinkColouring::DelayContribution => format_seconds(v),
     };
     painter.text(bar.left_top() - vec2(0.0, 2.0), egui::Align2::LEFT_BOTTOM, title, font.clone(), text);
     painter.text(bar.left_bottom() + vec2(0.0, 2.0), egui::Align2::LEFT_TOP, fmt(0.0), font.clone(), text);
@@ -475,9 +477,11 @@ fn tooltip(
             let util = app.figures.value(LinkColouring::Utilisation, from, to);
             let delay = app.figures.value(LinkColouring::DelayContribution, from, to);
             ui.label(format!(
-                "{from} -> {to}: utilisation {}, predicted delay per hop {}",
+                "{} -> {}: utilisation {}, predicted delay per hop {}",
+                node_label(&app.doc.design().topology, from),
+                node_label(&app.doc.design().topology, to),
                 util.map_or("–".into(), |u| format!("{:.1} %", u * 100.0)),
-                delay.map_or("–".into(), |d| format!("{:.2} ms", d * 1e3)),
+                delay.map_or("–".into(), format_seconds),
             ));
             if app.figures.overloaded(from, to) {
                 ui.colored_label(OVERLOADED, format!("{from} -> {to} is overloaded: it drops the excess"));

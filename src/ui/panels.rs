@@ -333,9 +333,9 @@ fn route(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
         && let Some(f) = p.flows.get(&(src, dst))
     {
         ui.label(format!(
-            "Predicted delay {:.2} ms, jitter (std) {:.2} ms, loss {:.2} %",
-            f.delay_s * 1e3,
-            f.jitter_s2.max(0.0).sqrt() * 1e3,
+            "Predicted delay {}, jitter (std) {}, loss {:.2} %",
+            format_seconds(f.delay_s),
+            format_seconds(f.jitter_s2.max(0.0).sqrt()),
             f.loss * 100.0
         ));
     }
@@ -450,8 +450,8 @@ fn failures(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
             if ui.link(format!("{a} — {b}")).on_hover_text("Fail this link").clicked() {
                 commands.push(Command::Edit(Edit::FailLink { a, b }));
             }
-            ui.label(format!("{:.1} ms", impact.worst_delay_s * 1e3));
-            ui.label(format!("{:.1} ms", impact.mean_delay_s * 1e3));
+            ui.label(format_seconds(impact.worst_delay_s));
+            ui.label(format_seconds(impact.mean_delay_s));
             ui.label(impact.disconnected.to_string());
             ui.end_row();
         }
