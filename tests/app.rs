@@ -622,9 +622,17 @@ fn selecting_a_link_or_node_does_not_move_the_canvas() {
     let mut harness = launch();
     harness.run();
     let canvas = harness.get_by_label("Topology canvas").rect();
-    for command in [Command::SelectLink(Some((0, 1))), Command::SelectNode(Some(13)), Command::SelectLink(Some((11, 12)))] {
+    for command in [
+        Command::SelectLink(Some((0, 1))),
+        Command::SelectNode(Some(13)),
+        Command::SelectLink(Some((11, 12))),
+    ] {
         harness.state_mut().run(command);
         harness.run();
-        assert_eq!(harness.get_by_label("Topology canvas").rect(), canvas, "the side panels kept their width");
+        assert_eq!(
+            harness.get_by_label("Topology canvas").rect(),
+            canvas,
+            "the side panels kept their width"
+        );
     }
 }

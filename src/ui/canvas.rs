@@ -381,23 +381,58 @@ fn paint(
         painter.add(Shape::line(points, Stroke::new(4.0, Color32::from_rgb(0, 200, 255))));
     }
     let text = painter.ctx().global_style().visuals.text_color();
+    let font = egui::FontId::proportional(12.0);
+    let mut labels = Vec::new();
     for (id, node) in topology.nodes() {
         let p = frame.to_screen(positions[&id]);
         let in_pair = app.view.pair.is_some_and(|(s, d)| s == id || d == id);
         let fill = if in_pair { Color32::from_rgb(255, 200, 0) } else { Color32::from_rgb(70, 130, 200) };
         painter.circle_filled(p, NODE_RADIUS, fill);
-        if app.view.node == Some(id) || hovered_node == Some(id) {
+        let marked = app.view.node == Some(id) || hovered_node == Some(id);
+        if marked {
             painter.circle_stroke(p, NODE_RADIUS + 3.0, Stroke::new(2.0, Color32::WHITE));
         }
         let label = if node.label.is_empty() { id.to_string() } else { format!("{id} {}", node.label) };
-        painter.text(
-            p + vec2(NODE_RADIUS + 3.0, -NODE_RADIUS),
-            egui::Align2::LEFT_BOTTOM,
-            label,
-            egui::FontId::proportional(12.0),
-            text,
-        );
+        let galley = painter.layout_no_wrap(label, font.clone(), text);
+        labels.push((p, galley, marked || in_pair));
     }
+    let wanted: Vec<(Pos2, Vec2, bool)> = labels.iter().map(|(p, g, must)| (*p, g.size(), *must)).collect();
+    for ((_, galley, _), place) in labels.into_iter().zip(place_labels(&wanted, frame.rect)) {
+        if let Some(at) = place {
+            painter.galley(at.min, galley, text);
+        }
+    }
+}
+
+/// Where each node's label goes: beside its node (right or left, above or below) where it covers
+/// no other label or node and stays on the canvas; `None` where there is no such place (the
+/// label shows on hover). Labels marked `must` (the selected and routed nodes) are placed first,
+/// and always.
+fn place_labels(nodes: &[(Pos2, Vec2, bool)], canvas: Rect) -> Vec<Option<Rect>> {
+    let gap = NODE_RADIUS + 3.0;
+    let mut taken: Vec<Rect> =
+        nodes.iter().map(|(p, _, _)| Rect::from_center_size(*p, Vec2::splat(2.0 * NODE_RADIUS))).collect();
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by_key(|&i| !nodes[i].2);
+    let mut placed = vec![None; nodes.len()];
+    for i in order {
+        let (p, size, must) = nodes[i];
+        let candidates = [
+            Rect::from_min_size(p + vec2(gap, -gap - size.y), size),
+            Rect::from_min_size(p + vec2(gap, gap), size),
+            Rect::from_min_size(p + vec2(-gap - size.x, -gap - size.y), size),
+            Rect::from_min_size(p + vec2(-gap - size.x, gap), size),
+        ];
+        let own = Rect::from_center_size(p, Vec2::splat(2.0 * NODE_RADIUS));
+        let free = candidates.iter().copied().find(|c| {
+            canvas.contains_rect(*c) && taken.iter().all(|t| *t == own || !t.intersects(c.shrink(1.0)))
+        });
+        if let Some(at) = free.or(must.then_some(candidates[0])) {
+            taken.push(at);
+            placed[i] = Some(at);
+        }
+    }
+    placed
 }
 
 /// Links offered more than their capacity, whatever the colouring.
@@ -523,6 +558,27 @@ fn context_menu(
 mod tests {
     use super::*;
     use crate::net::{LinkParams, Node};
+
+    #[test]
+    fn labels_never_overlap_and_marked_ones_always_show() {
+        let canvas = Rect::from_min_size(Pos2::ZERO, vec2(400.0, 300.0));
+        let size = vec2(80.0, 14.0);
+        // A dense cluster, as NSFNet's east coast, and nodes at the canvas edge.
+        let mut nodes: Vec<(Pos2, Vec2, bool)> =
+            (0..6).map(|i| (pos2(200.0 + 6.0 * i as f32, 150.0 + 4.0 * i as f32), size, false)).collect();
+        nodes.push((pos2(395.0, 150.0), size, false));
+        nodes.push((pos2(203.0, 152.0), size, true));
+        let placed = place_labels(&nodes, canvas);
+        let rects: Vec<Rect> = placed.iter().flatten().copied().collect();
+        for (i, a) in rects.iter().enumerate() {
+            for b in &rects[i + 1..] {
+                assert!(!a.shrink(1.0).intersects(*b), "{a:?} overlaps {b:?}");
+            }
+        }
+        assert!(placed[7].is_some(), "the marked node keeps its label");
+        assert!(placed[6].is_some_and(|r| canvas.contains_rect(r)), "the edge node's label goes left");
+        assert!(placed.iter().filter(|p| p.is_none()).count() >= 1, "a dense cluster leaves some to hover");
+    }
 
     #[test]
     fn nodes_without_coordinates_are_drawn_beside_their_neighbours() {
