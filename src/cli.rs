@@ -614,23 +614,15 @@ fn simulate(args: SimulateArgs, import: &ImportOptions) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&result)?);
         return Ok(());
     }
-    outln!(
-        "{:>4} {:>4} {:>12} {:>12} {:>12} {:>8}",
-        "src",
-        "dst",
-        "delay (s)",
-        "p90 (s)",
-        "jitter (s²)",
-        "loss"
-    );
+    outln!("{:>4} {:>4} {:>10} {:>10} {:>12} {:>8}", "src", "dst", "delay", "p90", "jitter (std)", "loss");
     for f in &result.flows {
         outln!(
-            "{:>4} {:>4} {:>12.5} {:>12.5} {:>12.6} {:>7.2}%",
+            "{:>4} {:>4} {:>10} {:>10} {:>12} {:>7.2}%",
             f.src,
             f.dst,
-            f.mean_delay_s,
-            f.p90_delay_s,
-            f.jitter_s2,
+            units::format_seconds(f.mean_delay_s),
+            units::format_seconds(f.p90_delay_s),
+            units::format_seconds(f.jitter_s2.max(0.0).sqrt()),
             f.loss_ratio * 100.0
         );
     }
@@ -978,15 +970,15 @@ fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
         });
         outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        outln!("{:>4} {:>4} {:>12} {:>12} {:>8}  note", "src", "dst", "delay (s)", "jitter (s²)", "loss");
+        outln!("{:>4} {:>4} {:>10} {:>12} {:>8}  note", "src", "dst", "delay", "jitter (std)", "loss");
         for f in &prediction.flows {
             let note = if f.extrapolated.is_empty() { "" } else { "extrapolated" };
             outln!(
-                "{:>4} {:>4} {:>12.6} {:>12.3e} {:>7.2}%  {note}",
+                "{:>4} {:>4} {:>10} {:>12} {:>7.2}%  {note}",
                 f.src,
                 f.dst,
-                f.delay_s,
-                f.jitter_s2,
+                units::format_seconds(f.delay_s),
+                units::format_seconds(f.jitter_s2.max(0.0).sqrt()),
                 f.loss * 100.0
             );
         }

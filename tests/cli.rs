@@ -322,6 +322,13 @@ fn the_shipped_model_predicts_a_built_in_topology_out_of_the_box() {
     assert_eq!(flows.len(), 182);
     // At 70 % peak utilisation NSFNet path delays lie between a few tens of ms and a few seconds.
     assert!(flows.iter().all(|f| (0.005..5.0).contains(&f["delay_s"].as_f64().unwrap())));
+
+    // The text form gives each figure its unit.
+    let out = pathcast().args(["predict", "--scenario", "nsfnet"]).assert().success().get_output().clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 182);
+    assert!(rows.iter().all(|r| r.matches(" ms").count() == 2 && r.contains('%')), "{}", rows[0]);
 }
 
 #[test]
