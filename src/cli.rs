@@ -777,12 +777,11 @@ fn dataset_info(dir: &std::path::Path, as_json: bool) -> Result<()> {
         outln!("  {}: {n} samples", printable(name));
     }
     outln!("flows            {}", info.flows);
-    let seconds = |x: f64| units::format_seconds(x);
     let squared_seconds = |x: f64| format!("{x:.3e} s²");
     let ratio = |x: f64| format!("{:.2} %", 100.0 * x);
     let number = |x: f64| format!("{x:.2}");
     let rows: [(&str, _, &dyn Fn(f64) -> String); 8] = [
-        ("delay", info.delay_s, &seconds),
+        ("delay", info.delay_s, &units::format_seconds),
         ("jitter", info.jitter_s2, &squared_seconds),
         ("loss", info.loss, &ratio),
         ("peak load", info.peak_load, &ratio),

@@ -35,6 +35,23 @@ fn wait_for(harness: &mut Harness<'_, PathcastApp>, what: &str, done: impl Fn(&P
     harness.step();
 }
 
+/// Fills the Train form: NSFNet's shipped data on one CPU replica, the run under `dir`.
+fn fill_train_form(
+    harness: &mut Harness<'_, PathcastApp>,
+    dir: &std::path::Path,
+    steps: u64,
+    eval_every: u64,
+    batch: usize,
+) {
+    let forms = &mut harness.state_mut().forms;
+    forms.train_data = "data/nsfnet".into();
+    forms.train_devices = "cpu:1".into();
+    forms.train.out = dir.join("run");
+    forms.train.steps = steps;
+    forms.train.eval_every = eval_every;
+    forms.train.batch_samples = batch;
+}
+
 #[test]
 fn first_launch_shows_nsfnet_with_the_shipped_models_predictions() {
     let mut harness = launch();
@@ -190,15 +207,7 @@ fn dragging_a_node_moves_it_without_predicting_again() {
 fn stopping_training_keeps_the_model_in_use_and_ends_the_eta() {
     let mut harness = launch();
     let run = tempfile::tempdir().unwrap();
-    {
-        let forms = &mut harness.state_mut().forms;
-        forms.train_data = "data/nsfnet".into();
-        forms.train_devices = "cpu:1".into();
-        forms.train.out = run.path().join("run");
-        forms.train.steps = 100_000;
-        forms.train.eval_every = 100_000;
-        forms.train.batch_samples = 2;
-    }
+    fill_train_form(&mut harness, run.path(), 100_000, 100_000, 2);
     harness.get_by_label("Start training").click();
     wait_for(&mut harness, "a few steps", |app| app.training.step >= 3);
     harness.get_by_label("Stop training").click();
@@ -249,16 +258,8 @@ fn failing_a_link_reroutes_its_flows_and_the_sweep_ranks_every_link() {
 fn training_from_the_app_draws_live_curves_and_switches_to_the_new_model() {
     let mut harness = launch();
     let run = tempfile::tempdir().unwrap();
-    {
-        let forms = &mut harness.state_mut().forms;
-        forms.train_data = "data/nsfnet".into();
-        forms.train_devices = "cpu:1".into();
-        forms.train.out = run.path().join("run");
-        forms.train.steps = 20;
-        forms.train.eval_every = 10;
-        forms.train.batch_samples = 4;
-        forms.train.warmup_steps = 2;
-    }
+    fill_train_form(&mut harness, run.path(), 20, 10, 4);
+    harness.state_mut().forms.train.warmup_steps = 2;
     harness.get_by_label("Start training").click();
     wait_for(&mut harness, "training curves", |app| {
         app.training.loss.len() >= 2 && !app.training.val_mse.is_empty()

@@ -40,11 +40,10 @@ const EXTREMES: [&str; 14] = [
 struct Format {
     name: &'static str,
     seed: PathBuf,
-    /// The file to mutate, relative to the seed (empty: the seed is the file).
-    targets: Vec<&'static str>,
+    /// The files to mutate, relative to the seed (empty: the seed is the file), each with whether
+    /// damage to it must be refused (the file is checksummed).
+    targets: Vec<(&'static str, bool)>,
     commands: Vec<Vec<&'static str>>,
-    /// Whether damage to each target must be refused (the file is checksummed).
-    checksummed: Vec<bool>,
 }
 
 #[derive(Default)]
@@ -61,44 +60,39 @@ fn formats(root: &Path) -> Vec<Format> {
         Format {
             name: "gml",
             seed: root.join("topologies/samples/partial.gml"),
-            targets: vec![""],
+            targets: vec![("", false)],
             commands: vec![
                 vec!["topo", "info", "{}", "--json"],
                 vec!["predict", "--scenario", "{}", "--json"],
             ],
-            checksummed: vec![false],
         },
         Format {
             name: "gml (GEANT2)",
             seed: root.join("topologies/geant2.gml"),
-            targets: vec![""],
+            targets: vec![("", false)],
             commands: vec![vec!["topo", "convert", "{}", "{}.json"]],
-            checksummed: vec![false],
         },
         Format {
             name: "scenario",
             seed: PathBuf::new(),
-            targets: vec![""],
+            targets: vec![("", false)],
             commands: vec![
                 vec!["simulate", "{}", "--packets", "20", "--max-events", "3000000", "--json"],
                 vec!["predict", "--scenario", "{}", "--json"],
                 vec!["routes", "{}", "--k", "2", "--json"],
             ],
-            checksummed: vec![false],
         },
         Format {
             name: "dataset",
             seed: root.join("data/nsfnet"),
-            targets: vec!["manifest.json", "shard-00000.pcs", "shard-00003.pcs"],
+            targets: vec![("manifest.json", false), ("shard-00000.pcs", true), ("shard-00003.pcs", true)],
             commands: vec![vec!["dataset", "info", "{}", "--json"], vec!["eval", "--data", "{}", "--json"]],
-            checksummed: vec![false, true, true],
         },
         Format {
             name: "checkpoint",
             seed: root.join("assets/routenet"),
-            targets: vec!["checkpoint.json", "average.mpk"],
+            targets: vec![("checkpoint.json", false), ("average.mpk", true)],
             commands: vec![vec!["predict", "--model", "{}", "--scenario", "nsfnet", "--json"]],
-            checksummed: vec![false, true],
         },
     ]
 }
@@ -212,12 +206,12 @@ fn mutated_inputs_of_every_format_exit_0_or_2_and_never_hang() {
         let f = n % formats.len();
         let format = &formats[f];
         n += 1;
-        let t = rng.random_range(0..format.targets.len());
+        let (file, checksummed) = format.targets[rng.random_range(0..format.targets.len())];
         let case = work.path().join(format!("case-{n}"));
         let input = case.join(format.seed.file_name().unwrap());
         std::fs::create_dir_all(&case).unwrap();
         copy(&format.seed, &input);
-        let target = if format.targets[t].is_empty() { input.clone() } else { input.join(format.targets[t]) };
+        let target = if file.is_empty() { input.clone() } else { input.join(file) };
         let original = std::fs::read(&target).unwrap();
         std::fs::write(&target, mutate(&original, &mut rng)).unwrap();
         let tally = &mut tallies[f];
@@ -226,7 +220,7 @@ fn mutated_inputs_of_every_format_exit_0_or_2_and_never_hang() {
         for command in &format.commands {
             let args: Vec<String> =
                 command.iter().map(|a| a.replace("{}", input.to_str().unwrap())).collect();
-            match run(&args, format.checksummed[t]) {
+            match run(&args, checksummed) {
                 Ok(succeeded) => all_succeeded &= succeeded,
                 Err(why) => {
                     let kept = failures_dir.join(format!("{}-{n}", format.name.replace([' ', '(', ')'], "")));

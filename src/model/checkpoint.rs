@@ -217,13 +217,8 @@ fn read_verified(dir: &Path) -> Result<Checkpoint, CheckpointError> {
 /// The newest checkpoint directory of `run_dir` older than `damaged` whose files are all intact.
 fn intact_before(run_dir: &Path, damaged: &Path) -> Option<PathBuf> {
     let damaged = damaged.file_name()?.to_str()?;
-    let mut older: Vec<String> = std::fs::read_dir(run_dir)
-        .ok()?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("ckpt-") && n.as_str() < damaged)
-        .collect();
-    older.sort();
-    older.into_iter().rev().map(|n| run_dir.join(n)).find(|dir| read_verified(dir).is_ok())
+    let older = checkpoint_names(run_dir).into_iter().filter(|n| n.as_str() < damaged);
+    older.rev().map(|n| run_dir.join(n)).find(|dir| read_verified(dir).is_ok())
 }
 
 /// Reads one file of a checkpoint and checks its CRC.
@@ -280,14 +275,20 @@ fn pretty(value: &impl Serialize) -> String {
 
 /// Removes checkpoint directories older than the newest `KEEP_PREVIOUS + 1`.
 fn prune(run_dir: &Path, newest: &str) {
-    let Ok(entries) = std::fs::read_dir(run_dir) else { return };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("ckpt-") && n.as_str() <= newest)
-        .collect();
-    names.sort();
+    let names: Vec<String> = checkpoint_names(run_dir).into_iter().filter(|n| n.as_str() <= newest).collect();
     let excess = names.len().saturating_sub(KEEP_PREVIOUS + 1);
     for old in &names[..excess] {
         let _ = std::fs::remove_dir_all(run_dir.join(old));
     }
+}
+
+/// The names of a run's checkpoint directories, oldest first (none when it cannot be read).
+fn checkpoint_names(run_dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(run_dir) else { return Vec::new() };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("ckpt-"))
+        .collect();
+    names.sort();
+    names
 }

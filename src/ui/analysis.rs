@@ -7,7 +7,7 @@ use egui_plot::{Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 use crate::net::units::format_seconds;
 use crate::ui::names::node_label;
 use crate::ui::state::{Command, PathcastApp};
-use crate::ui::{colour, table_panel};
+use crate::ui::{colour, table_panel, tables};
 
 /// Draws the analysis panel.
 pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
@@ -310,26 +310,24 @@ fn curves(ui: &mut egui::Ui, app: &PathcastApp) {
 /// Predicted and simulated mean delay (ms) per flow of a verification, and their MAPE (%).
 pub fn verification_points(app: &PathcastApp) -> Option<(Vec<[f64; 2]>, f64)> {
     let v = app.verification.as_ref()?;
-    let points: Vec<[f64; 2]> = v
-        .result
-        .flows
-        .iter()
-        .filter(|f| f.delivered > 0)
-        .filter_map(|f| {
-            v.prediction.flows.get(&(f.src, f.dst)).map(|p| [f.mean_delay_s * 1e3, p.delay_s * 1e3])
-        })
-        .collect();
+    Some(points_and_mape(&tables::compared_flows(&v.result, &v.prediction)))
+}
+
+/// The scatter's points (simulated, predicted, in ms) and the MAPE (%) of compared flows.
+fn points_and_mape(flows: &[tables::ComparedFlow]) -> (Vec<[f64; 2]>, f64) {
+    let points: Vec<[f64; 2]> = flows.iter().map(|f| [f.simulated_s * 1e3, f.predicted_s * 1e3]).collect();
     let mape =
         points.iter().map(|[sim, pred]| ((pred - sim) / sim).abs()).sum::<f64>() / points.len().max(1) as f64;
-    Some((points, mape * 100.0))
+    (points, mape * 100.0)
 }
 
 fn verify(ui: &mut egui::Ui, app: &PathcastApp) {
-    let Some((points, mape)) = verification_points(app) else {
+    let Some(v) = app.verification.as_ref() else {
         ui.label("Runs the packet simulator on the scenario as shown and compares it with the predictions.");
         return;
     };
-    let v = app.verification.as_ref().expect("points imply a verification");
+    let flows = tables::compared_flows(&v.result, &v.prediction);
+    let (points, mape) = points_and_mape(&flows);
     let top = points.iter().flat_map(|p| p.iter().copied()).fold(0.0, f64::max);
     let stale = if v.revision == app.doc.revision() { "" } else { " — the scenario has changed since" };
     ui.label(format!(
@@ -337,7 +335,6 @@ fn verify(ui: &mut egui::Ui, app: &PathcastApp) {
         points.len(),
         v.seconds
     ));
-    let pairs = verification_pairs(app);
     let response = Plot::new("verify")
         .height(220.0)
         .allow_scroll(false)
@@ -354,34 +351,21 @@ fn verify(ui: &mut egui::Ui, app: &PathcastApp) {
         });
     // The flow under the pointer, if one is within 3 % of the plot's span.
     let Some(PlotPoint { x, y }) = response.inner else { return };
-    let nearest = points
+    let nearest = flows
         .iter()
-        .zip(&pairs)
-        .map(|(p, pair)| ((p[0] - x).hypot(p[1] - y), p, pair))
+        .map(|f| ((f.simulated_s * 1e3 - x).hypot(f.predicted_s * 1e3 - y), f))
         .min_by(|a, b| a.0.total_cmp(&b.0))
-        .filter(|(distance, _, _)| *distance <= 0.03 * top.max(1e-9));
-    if let Some((_, [simulated, predicted], &(src, dst))) = nearest {
+        .filter(|(distance, _)| *distance <= 0.03 * top.max(1e-9));
+    if let Some((_, f)) = nearest {
         let topology = &app.doc.design().topology;
-        let (simulated, predicted) = (*simulated, *predicted);
         response.response.on_hover_ui_at_pointer(|ui| {
-            ui.label(format!("{} -> {}", node_label(topology, src), node_label(topology, dst)));
+            ui.label(format!("{} -> {}", node_label(topology, f.src), node_label(topology, f.dst)));
             ui.label(format!(
                 "simulated {}, predicted {} ({:+.1} %)",
-                format_seconds(simulated / 1e3),
-                format_seconds(predicted / 1e3),
-                (predicted - simulated) / simulated * 100.0
+                format_seconds(f.simulated_s),
+                format_seconds(f.predicted_s),
+                (f.predicted_s - f.simulated_s) / f.simulated_s * 100.0
             ));
         });
     }
-}
-
-/// The (source, destination) of each point of [`verification_points`], in the same order.
-fn verification_pairs(app: &PathcastApp) -> Vec<(crate::net::NodeId, crate::net::NodeId)> {
-    let Some(v) = app.verification.as_ref() else { return Vec::new() };
-    v.result
-        .flows
-        .iter()
-        .filter(|f| f.delivered > 0 && v.prediction.flows.contains_key(&(f.src, f.dst)))
-        .map(|f| (f.src, f.dst))
-        .collect()
 }

@@ -215,9 +215,7 @@ impl PathcastApp {
         match applied {
             Ok(()) => {
                 self.clear_error();
-                if self.doc.revision() != revision {
-                    self.document_changed(false);
-                }
+                self.changed_since(revision);
             }
             Err(error) => self.error(format!("Refused: {error}")),
         }
@@ -231,6 +229,11 @@ impl PathcastApp {
             return self.info(if back { "Nothing to undo" } else { "Nothing to redo" });
         }
         self.info(if back { "Undone" } else { "Redone" });
+        self.changed_since(revision);
+    }
+
+    /// Asks for new predictions when the document has left `revision` (moving nodes does not).
+    fn changed_since(&mut self, revision: u64) {
         if self.doc.revision() != revision {
             self.document_changed(false);
         }
@@ -402,8 +405,7 @@ impl PathcastApp {
             DialogPurpose::Open => self.jobs.load(path),
             DialogPurpose::SaveScenario | DialogPurpose::SaveTopology => {
                 let ext = if purpose == DialogPurpose::SaveTopology { "gml" } else { "json" };
-                let path = if path.extension().is_some() { path } else { path.with_extension(ext) };
-                self.jobs.save(path, self.doc.design().clone());
+                self.jobs.save(with_default_extension(path, ext), self.doc.design().clone());
             }
             DialogPurpose::TrainingData => {
                 let dir = path.display().to_string();
@@ -416,10 +418,9 @@ impl PathcastApp {
             }
             DialogPurpose::DatasetOut => self.forms.dataset_out = path.display().to_string(),
             DialogPurpose::ExportCsv(kind) => {
-                let path = if path.extension().is_some() { path } else { path.with_extension("csv") };
                 let view = TableView { kind, ..self.forms.table.clone() };
                 let table = tables::build(&self.table_sources(), kind).view(&view);
-                self.jobs.export(path, table.to_csv());
+                self.jobs.export(with_default_extension(path, "csv"), table.to_csv());
             }
         }
     }
@@ -704,4 +705,9 @@ fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), imag
     buffer.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
     crate::fsutil::write_atomic(path, &png)?;
     Ok(())
+}
+
+/// `path`, with `ext` added when the planner typed no extension.
+fn with_default_extension(path: PathBuf, ext: &str) -> PathBuf {
+    if path.extension().is_some() { path } else { path.with_extension(ext) }
 }

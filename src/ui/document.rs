@@ -222,10 +222,7 @@ impl Document {
             if back { (&mut self.undo, &mut self.redo) } else { (&mut self.redo, &mut self.undo) };
         let Some(state) = from.pop() else { return false };
         to.push(current);
-        let layout_only = same_but_layout(&state.scenario, &self.scenario)
-            && state.overrides == self.overrides
-            && state.failed == self.failed;
-        self.restore(state, layout_only);
+        self.restore(state);
         true
     }
 
@@ -237,7 +234,12 @@ impl Document {
         }
     }
 
-    fn restore(&mut self, state: State, layout_only: bool) {
+    /// Makes `state` the document's. Moving nodes changes only the picture: then there is no new
+    /// revision and nothing to predict again.
+    fn restore(&mut self, state: State) {
+        let layout_only = state.overrides == self.overrides
+            && state.failed == self.failed
+            && same_but_layout(&state.scenario, &self.scenario);
         // Failures are a what-if, not part of the design, and moving nodes only changes the picture.
         self.dirty |= !layout_only && state.scenario != self.scenario;
         self.scenario = state.scenario;
@@ -393,16 +395,12 @@ impl Document {
         if next == current {
             return Ok(());
         }
-        // Moving nodes changes only the picture: no new revision, nothing to predict again.
-        let layout_only = same_but_layout(&next.scenario, &current.scenario)
-            && next.overrides == current.overrides
-            && next.failed == current.failed;
         self.undo.push(current);
         if self.undo.len() > UNDO_LIMIT {
             self.undo.remove(0);
         }
         self.redo.clear();
-        self.restore(next, layout_only);
+        self.restore(next);
         Ok(())
     }
 
@@ -435,11 +433,12 @@ fn same_but_layout(a: &Scenario, b: &Scenario) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::net::builtin;
 
-    fn nsfnet() -> Document {
+    /// NSFNet with traffic at 50 % peak utilisation: the document the UI's unit tests edit.
+    pub(crate) fn nsfnet() -> Document {
         let topology = builtin::load("nsfnet").unwrap().topology;
         let spec = TrafficSpec { seed: 3, max_avg_lambda: None, max_utilization: Some(0.5) };
         Document::new(Scenario::generate("nsfnet", topology, spec).unwrap(), None)

@@ -358,10 +358,9 @@ pub struct PathcastApp {
 impl PathcastApp {
     /// What the tables are built from, now.
     pub fn table_sources(&self) -> Sources<'_> {
-        let current = self.prediction.as_deref().filter(|p| p.revision == self.doc.revision());
         Sources {
             doc: &self.doc,
-            prediction: current,
+            prediction: self.prediction.as_deref().filter(|_| self.predictions_current()),
             sweep: self.sweep.as_ref().map_or(&[], |(_, impacts)| impacts.as_slice()),
             verification: self.verification.as_ref().map(|v| (&v.result, v.prediction.as_ref())),
         }

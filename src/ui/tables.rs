@@ -273,23 +273,20 @@ fn sweep(sources: &Sources) -> Table {
 fn verify(sources: &Sources) -> Table {
     let topology = &sources.doc.design().topology;
     let rows = sources.verification.map_or_else(Vec::new, |(result, prediction)| {
-        result
-            .flows
-            .iter()
-            .filter(|f| f.delivered > 0)
-            .filter_map(|f| {
-                let predicted = prediction.flows.get(&(f.src, f.dst))?.delay_s;
-                let error = (predicted - f.mean_delay_s) / f.mean_delay_s;
-                Some(Row {
+        compared_flows(result, prediction)
+            .into_iter()
+            .map(|f| {
+                let error = (f.predicted_s - f.simulated_s) / f.simulated_s;
+                Row {
                     key: RowKey::Pair(f.src, f.dst),
                     cells: vec![
                         name(topology, f.src),
                         name(topology, f.dst),
-                        seconds(f.mean_delay_s),
-                        seconds(predicted),
+                        seconds(f.simulated_s),
+                        seconds(f.predicted_s),
                         Cell::number(error, format!("{:+.2} %", error * 100.0)),
                     ],
-                })
+                }
             })
             .collect()
     });
@@ -299,17 +296,35 @@ fn verify(sources: &Sources) -> Table {
     }
 }
 
+/// One flow of a "Verify": its simulated and predicted mean delay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ComparedFlow {
+    pub src: NodeId,
+    pub dst: NodeId,
+    pub simulated_s: f64,
+    pub predicted_s: f64,
+}
+
+/// The flows a simulation and a prediction can be compared on: those that delivered packets and
+/// have a prediction, in the simulation's order.
+pub fn compared_flows(result: &SimResult, prediction: &Prediction) -> Vec<ComparedFlow> {
+    result
+        .flows
+        .iter()
+        .filter(|f| f.delivered > 0)
+        .filter_map(|f| {
+            let predicted_s = prediction.flows.get(&(f.src, f.dst))?.delay_s;
+            Some(ComparedFlow { src: f.src, dst: f.dst, simulated_s: f.mean_delay_s, predicted_s })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::{LinkParams, Scenario, TrafficSpec, builtin};
+    use crate::net::LinkParams;
     use crate::ui::document::Edit;
-
-    fn nsfnet() -> Document {
-        let topology = builtin::load("nsfnet").unwrap().topology;
-        let spec = TrafficSpec { seed: 3, max_avg_lambda: None, max_utilization: Some(0.5) };
-        Document::new(Scenario::generate("nsfnet", topology, spec).unwrap(), None)
-    }
+    use crate::ui::document::tests::nsfnet;
 
     fn sources(doc: &Document) -> Sources<'_> {
         Sources { doc, prediction: None, sweep: &[], verification: None }
