@@ -121,6 +121,20 @@ pub struct GuiArgs {
     /// Window size in logical pixels, e.g. 1280x720.
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<[f32; 2]>,
+    /// Open on this part of the analysis panel; `training` starts a run on the Train form's
+    /// dataset and `verify` a simulation (a screenshot waits for it to finish).
+    #[arg(long, value_enum, default_value_t = ShownSection::Heatmap)]
+    pub show: ShownSection,
+}
+
+/// The `--show` sections of the desktop app.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShownSection {
+    #[default]
+    Heatmap,
+    Tables,
+    Training,
+    Verify,
 }
 
 /// Reads a window size: `1280x720`, each side 400 to 10 000.
@@ -463,6 +477,12 @@ fn gui(args: GuiArgs) -> Result<()> {
         screenshot: args.screenshot,
         screenshot_frames: args.frames,
         size: args.size,
+        show: match args.show {
+            ShownSection::Heatmap => crate::ui::Section::Heatmap,
+            ShownSection::Tables => crate::ui::Section::Tables,
+            ShownSection::Training => crate::ui::Section::Training,
+            ShownSection::Verify => crate::ui::Section::Verify,
+        },
     };
     crate::ui::run(options).map_err(|e| {
         anyhow::anyhow!(

@@ -8,14 +8,18 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use pathcast::net::routing;
 use pathcast::ui::document::{Edit, METRIC};
-use pathcast::ui::{AppOptions, Command, PathcastApp};
+use pathcast::ui::{AppOptions, Command, PathcastApp, Section};
 
 fn launch() -> Harness<'static, PathcastApp> {
+    launch_with([1440.0, 900.0], AppOptions::default())
+}
+
+fn launch_with(size: [f32; 2], options: AppOptions) -> Harness<'static, PathcastApp> {
     let mut harness = Harness::builder()
-        .with_size([1440.0, 900.0])
+        .with_size(size)
         .with_max_steps(64)
         .with_step_dt(1.0 / 60.0)
-        .build_eframe(|cc| PathcastApp::new(cc, AppOptions::default()));
+        .build_eframe(move |cc| PathcastApp::new(cc, options));
     wait_for(&mut harness, "first predictions", |app| app.predictions_current());
     harness
 }
@@ -594,6 +598,33 @@ fn tables_sort_filter_export_csv_and_scale_the_shown_links() {
 
     harness.state_mut().run(Command::Undo);
     assert_eq!(capacity(harness.state(), 0, 1), 1e4);
+}
+
+#[test]
+fn an_open_table_scrolls_sideways_instead_of_covering_the_canvas() {
+    let mut harness = launch_with([1280.0, 720.0], AppOptions::default());
+    harness.run();
+    let canvas = harness.get_by_label("Topology canvas").rect();
+    harness.get_by_label("Tables: links, flows, failure sweep, verify").click();
+    harness.run();
+    harness.get_by_label("capacity source");
+    assert_eq!(harness.get_by_label("Topology canvas").rect(), canvas, "the analysis panel kept its width");
+}
+
+#[test]
+fn opening_on_verify_runs_it_and_brings_the_result_into_view() {
+    let options = AppOptions { show: Section::Verify, ..AppOptions::default() };
+    let mut harness = launch_with([1280.0, 720.0], options);
+    wait_for(&mut harness, "the verify run", |app| app.verification.is_some());
+    harness.run();
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 720.0));
+    let heading = harness.get_by_label("Verify").rect();
+    assert!(window.contains_rect(heading), "the Verify heading at {heading:?} is on screen");
+    // A click hands the scrolling back to the planner.
+    assert_eq!(harness.state().view.reveal, Some(Section::Verify));
+    harness.get_by_label("Topology canvas").click();
+    harness.run();
+    assert_eq!(harness.state().view.reveal, None);
 }
 
 #[test]

@@ -2,16 +2,31 @@
 //! live training curves, and predicted-vs-simulated "Verify".
 
 use eframe::egui::{self, Color32};
-use egui_plot::{Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
+use egui_plot::{AxisHints, GridInput, GridMark, Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
 use crate::net::units::format_seconds;
-use crate::ui::names::node_label;
-use crate::ui::state::{Command, PathcastApp};
+use crate::ui::names::{node_label, tick_labels};
+use crate::ui::state::{Command, PathcastApp, Section};
 use crate::ui::{colour, table_panel, tables};
 
 /// Draws the analysis panel.
 pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
-    egui::ScrollArea::vertical().show(ui, |ui| {
+    if ui.input(|i| i.pointer.any_pressed() || i.smooth_scroll_delta != egui::Vec2::ZERO) {
+        app.view.reveal = None;
+    }
+    let reveal = app.view.reveal;
+    // Whether the panel was scrolled to its end last frame: a heading there can go no higher.
+    let at_end_id = egui::Id::unique("analysis scrolled to the end");
+    let at_end = ui.data(|d| d.get_temp::<bool>(at_end_id)).unwrap_or(false);
+    // Scrolls a section's heading to the top while it is to be revealed, and only while it is
+    // not there yet, so that the frame loop comes to rest.
+    let keep_in_view = move |ui: &egui::Ui, heading: egui::Response, section: Section| {
+        let below_top = heading.rect.top() - ui.clip_rect().top() > 1.0;
+        if reveal == Some(section) && below_top && !at_end {
+            heading.scroll_to_me(Some(egui::Align::TOP));
+        }
+    };
+    let output = egui::ScrollArea::vertical().show(ui, |ui| {
         summary(ui, app, commands);
         ui.horizontal(|ui| {
             ui.heading("Per-path delay");
@@ -22,15 +37,19 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
         });
         heatmap(ui, app, commands);
         ui.separator();
-        egui::CollapsingHeader::new("Tables: links, flows, failure sweep, verify")
+        let tables = egui::CollapsingHeader::new("Tables: links, flows, failure sweep, verify")
             .id_salt("tables")
+            .open((reveal == Some(Section::Tables)).then_some(true))
             .show(ui, |ui| table_panel::show(ui, app, commands));
+        keep_in_view(ui, tables.header_response, Section::Tables);
         ui.separator();
-        ui.heading("Training");
+        let heading = ui.heading("Training");
+        keep_in_view(ui, heading, Section::Training);
         curves(ui, app);
         ui.separator();
         ui.horizontal(|ui| {
-            ui.heading("Verify");
+            let heading = ui.heading("Verify");
+            keep_in_view(ui, heading, Section::Verify);
             let busy = app.verifying.is_some();
             let label = if busy { "Simulating…" } else { "Simulate and compare" };
             if ui.add_enabled(!busy && app.predictions_current(), egui::Button::new(label)).clicked() {
@@ -54,6 +73,8 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
         }
         verify(ui, app);
     });
+    let end = (output.content_size.y - output.inner_rect.height()).max(0.0);
+    ui.data_mut(|d| d.insert_temp(at_end_id, output.state.clamped_offset().y >= end - 1.0));
 }
 
 /// The colour of warnings: overloaded links and extrapolated predictions.
@@ -147,6 +168,26 @@ fn colour_bar(ui: &mut egui::Ui, lo: f64, hi: f64, map: &dyn Fn(f64) -> Color32)
     }
 }
 
+/// The plot's smallest grid spacing, and the room a destination (x) and a source (y) tick
+/// needs, in points.
+const TICK_GRID_PX: f32 = 10.0;
+const X_TICK_PX: f32 = 56.0;
+const Y_TICK_PX: f32 = 20.0;
+
+/// Ticks on every `step`-th of `n` heatmap tiles, `step` the fewest tiles that give a tick
+/// `room` points; `from_top` counts from the last tile (the y axis shows source 0 on top).
+fn tile_ticks(input: GridInput, n: usize, room: f32, from_top: bool) -> Vec<GridMark> {
+    let points_per_tile = f64::from(TICK_GRID_PX) / input.base_step_size.max(1e-9);
+    let step = (f64::from(room) / points_per_tile).ceil().max(1.0) as usize;
+    (0..n)
+        .step_by(step)
+        .map(|k| GridMark {
+            value: if from_top { (n - 1 - k) as f64 } else { k as f64 },
+            step_size: step as f64,
+        })
+        .collect()
+}
+
 fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let Some((_, cells)) = &app.heatmap else {
         ui.label("No predictions yet.");
@@ -169,8 +210,20 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
             colour::sequential((v - lo) / (hi - lo).max(1e-12))
         }
     };
-    let nodes = cells.nodes.clone();
-    let label = |v: usize| nodes.get(v).map_or(String::new(), |id| id.to_string());
+    // Ticks name the nodes, cut short so neighbouring ticks stay apart; the tooltip has the full names.
+    let topology = &app.doc.design().topology;
+    let labels: Vec<String> = cells.nodes.iter().map(|&id| node_label(topology, id)).collect();
+    let tick = |max: usize| {
+        let names = tick_labels(&labels, max);
+        move |index: f64| {
+            if index.fract() == 0.0 && index >= 0.0 {
+                names.get(index as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+    };
+    let (column, row) = (tick(6), tick(10));
     // Extrapolated cells get a ring, at the same tile centres as the heatmap.
     let marks: Vec<[f64; 2]> = (0..n * n)
         .filter(|&i| cells.extrapolated[i])
@@ -183,28 +236,23 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
         .allow_drag(false)
         .allow_zoom(false)
         .show_grid(false)
-        .x_axis_label("destination")
-        .y_axis_label("source")
         // Tiles are centred on whole numbers: column c shows destination c, row r (from the
-        // bottom) source n-1-r.
-        .x_axis_formatter(move |mark, _| {
-            if mark.value.fract() == 0.0 && mark.value >= 0.0 {
-                label(mark.value as usize)
-            } else {
-                String::new()
-            }
-        })
-        .y_axis_formatter({
-            let nodes = cells.nodes.clone();
-            move |mark, _| {
-                let row = n as f64 - 1.0 - mark.value;
-                if mark.value.fract() == 0.0 && row >= 0.0 {
-                    nodes.get(row as usize).map_or(String::new(), |id| id.to_string())
-                } else {
-                    String::new()
-                }
-            }
-        })
+        // bottom) source n-1-r. Every tile gets a tick where its name fits, else every k-th.
+        .grid_spacing(egui::Rangef::new(TICK_GRID_PX, 300.0))
+        .x_grid_spacer(move |input| tile_ticks(input, n, X_TICK_PX, false))
+        .y_grid_spacer(move |input| tile_ticks(input, n, Y_TICK_PX, true))
+        .custom_x_axes(vec![
+            AxisHints::new_x()
+                .label("destination")
+                .label_spacing(egui::Rangef::new(X_TICK_PX - 2.0, X_TICK_PX))
+                .formatter(move |mark, _| column(mark.value)),
+        ])
+        .custom_y_axes(vec![
+            AxisHints::new_y()
+                .label("source")
+                .label_spacing(egui::Rangef::new(Y_TICK_PX - 2.0, Y_TICK_PX))
+                .formatter(move |mark, _| row(n as f64 - 1.0 - mark.value)),
+        ])
         .show(ui, |plot| {
             plot.heatmap(
                 Heatmap::new(flipped, n)
@@ -266,6 +314,23 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     }
 }
 
+/// The weight of each new step in the smoothed training loss.
+const LOSS_SMOOTHING: f64 = 0.05;
+
+/// An exponential moving average of `points`' y values, each new one weighted `alpha`, with the
+/// start-up bias removed (so the first points are not pulled towards zero).
+fn smoothed(points: &[[f64; 2]], alpha: f64) -> Vec<[f64; 2]> {
+    let (mut average, mut weight) = (0.0, 0.0);
+    points
+        .iter()
+        .map(|&[x, y]| {
+            average = (1.0 - alpha) * average + alpha * y;
+            weight = (1.0 - alpha) * weight + alpha;
+            [x, average / weight]
+        })
+        .collect()
+}
+
 fn curves(ui: &mut egui::Ui, app: &PathcastApp) {
     let t = &app.training;
     if t.loss.is_empty() && t.val_mse.is_empty() {
@@ -275,6 +340,7 @@ fn curves(ui: &mut egui::Ui, app: &PathcastApp) {
     let log = |points: &[[f64; 2]]| -> Vec<[f64; 2]> {
         points.iter().filter(|p| p[1] > 0.0).map(|p| [p[0], p[1].log10()]).collect()
     };
+    let ui_text_colour = ui.visuals().weak_text_color();
     // Wheel and drag stay with the panel's scrolling; the two curves share the step axis.
     Plot::new("loss")
         .height(160.0)
@@ -284,7 +350,12 @@ fn curves(ui: &mut egui::Ui, app: &PathcastApp) {
         .y_axis_label("log10 MSE")
         .x_axis_label("step")
         .show(ui, |plot| {
-            plot.line(Line::new("training loss", PlotPoints::from(log(&t.loss))));
+            let loss = log(&t.loss);
+            let faint = ui_text_colour.gamma_multiply(0.35);
+            plot.line(
+                Line::new("training loss", PlotPoints::from(smoothed(&loss, LOSS_SMOOTHING))).width(1.5),
+            );
+            plot.line(Line::new("training loss (each step)", PlotPoints::from(loss)).color(faint));
             plot.line(Line::new("validation MSE", PlotPoints::from(log(&t.val_mse))).width(2.0));
             // A single evaluation is a point, which a line does not draw.
             plot.points(Points::new("validation MSE", PlotPoints::from(log(&t.val_mse))).radius(3.0));
@@ -367,5 +438,23 @@ fn verify(ui: &mut egui::Ui, app: &PathcastApp) {
                 (f.predicted_s - f.simulated_s) / f.simulated_s * 100.0
             ));
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smoothed;
+
+    #[test]
+    fn smoothing_keeps_a_constant_and_follows_a_step_geometrically() {
+        let constant: Vec<[f64; 2]> = (0..5).map(|i| [i as f64, -2.0]).collect();
+        assert!(smoothed(&constant, 0.1).iter().all(|p| (p[1] + 2.0).abs() < 1e-12));
+        // After a step from 0 to 1 the average closes (1 - alpha) of the gap each step.
+        let step: Vec<[f64; 2]> = (0..40).map(|i| [i as f64, if i < 20 { 0.0 } else { 1.0 }]).collect();
+        let out = smoothed(&step, 0.1);
+        assert_eq!(out[19][1], 0.0);
+        assert!((out[20][1] - 0.1 / (1.0 - 0.9f64.powi(21))).abs() < 1e-12);
+        assert!(out[39][1] > 0.8 && out[39][1] < 1.0);
+        assert_eq!(out[39][0], 39.0);
     }
 }

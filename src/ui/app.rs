@@ -17,8 +17,8 @@ use crate::ui::figures::{LinkColouring, LinkFigures};
 use crate::ui::jobs::{DialogPurpose, JobEvent, Jobs};
 use crate::ui::predictor::{ModelSource, Predictor, PredictorReply};
 use crate::ui::state::{
-    Camera, Command, FilePrompt, Forms, FrameTimes, HeatmapCells, PathcastApp, Status, Tool, Training,
-    Verification, View,
+    Camera, Command, FilePrompt, Forms, FrameTimes, HeatmapCells, PathcastApp, Section, Status, Tool,
+    Training, Verification, View,
 };
 use crate::ui::tables::{self, TableView};
 use crate::ui::{analysis, canvas, panels};
@@ -33,6 +33,8 @@ pub struct AppOptions {
     pub screenshot_frames: u64,
     /// Window size in logical pixels (default 1440×900).
     pub size: Option<[f32; 2]>,
+    /// The section of the analysis panel to open on; training and verify start running.
+    pub show: Section,
 }
 
 /// Alternatives offered for re-routing a pair.
@@ -69,6 +71,7 @@ impl PathcastApp {
                 route_draft: Vec::new(),
                 diff: false,
                 camera: Camera::default(),
+                reveal: (options.show != Section::Heatmap).then_some(options.show),
             },
             forms: Forms::default(),
             training: Training::default(),
@@ -86,6 +89,11 @@ impl PathcastApp {
             pending: None,
             continue_after_save: false,
             file_prompt: None,
+            on_first_prediction: match options.show {
+                Section::Training => Some(Command::Train { resume: false }),
+                Section::Verify => Some(Command::Verify),
+                Section::Heatmap | Section::Tables => None,
+            },
             screenshot: options.screenshot.map(|p| (p, options.screenshot_frames.max(2), Arc::default())),
             frame: 0,
             quit: false,
@@ -353,6 +361,11 @@ impl PathcastApp {
             self.on_job(event);
         }
         self.poll_training();
+        if self.predictions_current()
+            && let Some(command) = self.on_first_prediction.take()
+        {
+            self.run(command);
+        }
     }
 
     fn on_prediction(&mut self, reply: PredictorReply) {
@@ -626,9 +639,13 @@ impl PathcastApp {
     }
 
     fn screenshot(&mut self, ctx: &egui::Context) {
-        let Some((path, after, done)) = &self.screenshot else { return };
+        let Some((path, after, done)) = &mut self.screenshot else { return };
+        // A Verify asked for with `--show verify` is shown finished, and scrolled into view.
+        let waiting = self.on_first_prediction.is_some() || self.verify_run.is_some();
         if done.load(Ordering::Relaxed) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        } else if self.frame >= *after && waiting {
+            *after = self.frame + 15;
         } else if self.frame == *after {
             let (path, done, ctx2) = (path.clone(), done.clone(), ctx.clone());
             ctx.request_screenshot(move |image| {

@@ -380,7 +380,10 @@ fn paint(
         let points = app.view.route_draft.iter().map(|n| frame.to_screen(positions[n])).collect();
         painter.add(Shape::line(points, Stroke::new(4.0, Color32::from_rgb(0, 200, 255))));
     }
-    let text = painter.ctx().global_style().visuals.text_color();
+    let visuals = &painter.ctx().global_style().visuals;
+    let text = visuals.text_color();
+    // Labels sit on a plate of the canvas colour so that links under them do not cross the text.
+    let plate = visuals.panel_fill.gamma_multiply(0.85);
     let font = egui::FontId::proportional(12.0);
     let mut labels = Vec::new();
     for (id, node) in topology.nodes() {
@@ -399,6 +402,7 @@ fn paint(
     let wanted: Vec<(Pos2, Vec2, bool)> = labels.iter().map(|(p, g, must)| (*p, g.size(), *must)).collect();
     for ((_, galley, _), place) in labels.into_iter().zip(place_labels(&wanted, frame.rect)) {
         if let Some(at) = place {
+            painter.rect_filled(at.expand(1.0), 3.0, plate);
             painter.galley(at.min, galley, text);
         }
     }

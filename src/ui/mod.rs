@@ -18,7 +18,7 @@ pub mod table_panel;
 pub mod tables;
 
 pub use app::AppOptions;
-pub use state::{Command, PathcastApp};
+pub use state::{Command, PathcastApp, Section};
 
 /// Opens the app window and runs until it closes.
 pub fn run(options: AppOptions) -> Result<(), eframe::Error> {

@@ -76,6 +76,20 @@ pub enum Tool {
     Route,
 }
 
+/// A part of the analysis panel the app can open on (`pathcast gui --show`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Section {
+    /// The heatmap at the top: nothing to do.
+    #[default]
+    Heatmap,
+    /// The tables, opened.
+    Tables,
+    /// The training curves, with a run started on the form's dataset.
+    Training,
+    /// Verify, with a simulation started once the predictions are in.
+    Verify,
+}
+
 /// What is selected and how the canvas looks.
 #[derive(Debug, Clone)]
 pub struct View {
@@ -89,6 +103,8 @@ pub struct View {
     /// Show the heatmap as the change since the last edit.
     pub diff: bool,
     pub camera: Camera,
+    /// A section of the analysis panel kept scrolled into view until the planner scrolls or clicks.
+    pub reveal: Option<Section>,
 }
 
 /// Settings forms: the state of their text fields.
@@ -350,6 +366,8 @@ pub struct PathcastApp {
     /// Whether the pending action runs once the save under way succeeds.
     pub continue_after_save: bool,
     pub file_prompt: Option<FilePrompt>,
+    /// A command to run once the first predictions are in (`--show training` or `verify`).
+    pub(in crate::ui) on_first_prediction: Option<Command>,
     pub(in crate::ui) screenshot: Option<(PathBuf, u64, Arc<AtomicBool>)>,
     pub(in crate::ui) frame: u64,
     pub(in crate::ui) quit: bool,

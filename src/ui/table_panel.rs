@@ -64,47 +64,50 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
         });
         return;
     }
-    let mut builder = TableBuilder::new(ui)
-        .id_salt(("table", view.kind.name()))
-        .striped(true)
-        .resizable(true)
-        .max_scroll_height(260.0)
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-    for _ in &table.columns {
-        builder = builder.column(Column::auto().at_least(48.0).clip(true));
-    }
-    builder
-        .header(20.0, |mut header| {
-            for (i, name) in table.columns.iter().enumerate() {
-                header.col(|ui| {
-                    let arrow = match (view.sort_column == i, view.descending) {
-                        (true, false) => " ^",
-                        (true, true) => " v",
-                        _ => "",
-                    };
-                    if ui.button(format!("{name}{arrow}")).clicked() {
-                        let form = &mut app.forms.table;
-                        form.descending = form.sort_column == i && !form.descending;
-                        form.sort_column = i;
-                    }
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(18.0, table.rows.len(), |mut row| {
-                let r = &table.rows[row.index()];
-                for (i, cell) in r.cells.iter().enumerate() {
-                    row.col(|ui| {
-                        if i > 0 {
-                            ui.label(cell.shown());
-                        } else if ui.link(cell.shown()).on_hover_text("Select it").clicked() {
-                            commands.push(match r.key {
-                                RowKey::Link(a, b) => Command::SelectLink(Some((a, b))),
-                                RowKey::Pair(s, d) => Command::SelectPair(Some((s, d))),
-                            });
+    // The table scrolls sideways rather than widening the panel over the canvas.
+    egui::ScrollArea::horizontal().id_salt("table scroll").show(ui, |ui| {
+        let mut builder = TableBuilder::new(ui)
+            .id_salt(("table", view.kind.name()))
+            .striped(true)
+            .resizable(true)
+            .max_scroll_height(260.0)
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
+        for _ in &table.columns {
+            builder = builder.column(Column::auto().at_least(48.0).clip(true));
+        }
+        builder
+            .header(20.0, |mut header| {
+                for (i, name) in table.columns.iter().enumerate() {
+                    header.col(|ui| {
+                        let arrow = match (view.sort_column == i, view.descending) {
+                            (true, false) => " ^",
+                            (true, true) => " v",
+                            _ => "",
+                        };
+                        if ui.button(format!("{name}{arrow}")).clicked() {
+                            let form = &mut app.forms.table;
+                            form.descending = form.sort_column == i && !form.descending;
+                            form.sort_column = i;
                         }
                     });
                 }
+            })
+            .body(|body| {
+                body.rows(18.0, table.rows.len(), |mut row| {
+                    let r = &table.rows[row.index()];
+                    for (i, cell) in r.cells.iter().enumerate() {
+                        row.col(|ui| {
+                            if i > 0 {
+                                ui.label(cell.shown());
+                            } else if ui.link(cell.shown()).on_hover_text("Select it").clicked() {
+                                commands.push(match r.key {
+                                    RowKey::Link(a, b) => Command::SelectLink(Some((a, b))),
+                                    RowKey::Pair(s, d) => Command::SelectPair(Some((s, d))),
+                                });
+                            }
+                        });
+                    }
+                });
             });
-        });
+    });
 }
