@@ -1,6 +1,8 @@
 //! One labelled sample as stored in a shard: links, flows with their paths, and labels.
 
-use crate::net::{LinkParams, Node, PacketSizes, RouteError, Scenario, Topology};
+use std::collections::BTreeMap;
+
+use crate::net::{LinkParams, Node, PacketSizes, RouteError, Scenario, Scheduler, Topology};
 use crate::sim::Sample;
 
 /// A directed link of a sample.
@@ -29,6 +31,8 @@ pub struct FlowRecord {
     pub delay_se_s: f32,
     /// Indices into the sample's `links`, in path order.
     pub path: Vec<u32>,
+    /// Traffic class (0 = first); matters at links with a scheduler.
+    pub class: u8,
 }
 
 /// A stored sample.
@@ -40,6 +44,8 @@ pub struct Record {
     pub nodes: u32,
     pub links: Vec<LinkRecord>,
     pub flows: Vec<FlowRecord>,
+    /// Schedulers of the links (by index into `links`) whose port is not FIFO.
+    pub schedulers: BTreeMap<u32, Scheduler>,
 }
 
 impl Record {
@@ -67,11 +73,15 @@ impl Record {
     pub fn from_scenario(scenario: &Scenario) -> Result<Self, RouteError> {
         let topology = &scenario.topology;
         let mut dense = vec![u32::MAX; topology.link_bound()];
+        let mut schedulers = BTreeMap::new();
         let links = topology
             .directed_links()
             .enumerate()
             .map(|(i, l)| {
                 dense[l.id.index()] = i as u32;
+                if let Some(scheduler) = scenario.qos.port(l.from, l.to) {
+                    schedulers.insert(i as u32, scheduler.clone());
+                }
                 LinkRecord {
                     from: l.from as u32,
                     to: l.to as u32,
@@ -101,6 +111,7 @@ impl Record {
                     .windows(2)
                     .map(|h| dense[topology.link(h[0], h[1]).expect("routed").id.index()])
                     .collect(),
+                class: f.class,
             })
             .collect();
         Ok(Record {
@@ -110,6 +121,7 @@ impl Record {
             nodes: topology.node_count() as u32,
             links,
             flows,
+            schedulers,
         })
     }
 
@@ -148,8 +160,19 @@ impl Record {
                 .set_path(&scenario.topology, path)
                 .map_err(|e| format!("flow {src}->{dst}: {e}"))?;
             scenario.traffic.set(src, dst, f.rate_bps).map_err(|e| e.to_string())?;
+            scenario.qos.set_class(src, dst, f.class);
         }
+        for (&l, scheduler) in &self.schedulers {
+            let link = self.links.get(l as usize).ok_or_else(|| format!("scheduler of missing link {l}"))?;
+            scenario.qos.set_port(link.from as usize, link.to as usize, scheduler.clone());
+        }
+        scenario.check_qos().map_err(|e| e.to_string())?;
         Ok(scenario)
+    }
+
+    /// Whether any port schedules classes or any flow is not class 0.
+    pub fn has_qos(&self) -> bool {
+        !self.schedulers.is_empty() || self.flows.iter().any(|f| f.class != 0)
     }
 
     /// Whether every label is a finite number (a flow that delivered nothing has none).

@@ -4,13 +4,19 @@ use std::path::{Path, PathBuf};
 
 use super::record::{FlowRecord, LinkRecord, Record};
 use crate::fsutil::write_atomic;
-use crate::net::PacketSizes;
+use std::collections::BTreeMap;
+
+use crate::net::{ClassQueue, PacketSizes, Policy, Scheduler};
 
 /// First bytes of every shard file.
 pub const MAGIC: &[u8; 8] = b"PCSHARD\0";
-/// Shard format version this build reads and writes. Version 2 added the packet-size
-/// distribution, link propagation delays, and 64-bit capacities and rates.
-pub const VERSION: u32 = 2;
+/// Shard format version this build writes for samples with classes or schedulers, and reads.
+/// Version 3 added flow classes and port schedulers; version 2 (FIFO samples are still written
+/// in it, byte for byte as before) the packet-size distribution, link propagation delays, and
+/// 64-bit capacities and rates.
+pub const VERSION: u32 = 3;
+/// The oldest version this build reads: every port FIFO, every flow class 0.
+pub const VERSION_FIFO: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8 + 4;
 
 /// A shard that cannot be read, naming the file.
@@ -21,7 +27,7 @@ pub enum ShardError {
     #[error("{0}: not a pathcast shard (bad magic bytes)")]
     NotAShard(PathBuf),
     #[error(
-        "{0}: shard format version {1}, this build reads version {VERSION}: regenerate the dataset with `pathcast dataset generate`"
+        "{0}: shard format version {1}, this build reads versions {VERSION_FIFO} and {VERSION}: regenerate the dataset with `pathcast dataset generate`"
     )]
     Version(PathBuf, u32),
     #[error("{path}: truncated: header announces {expected} payload bytes, file has {found}")]
@@ -34,13 +40,14 @@ pub enum ShardError {
 
 /// Encodes records as shard bytes.
 pub fn encode(records: &[Record]) -> Vec<u8> {
+    let version = if records.iter().any(Record::has_qos) { VERSION } else { VERSION_FIFO };
     let mut payload = Vec::new();
     for r in records {
-        put_record(&mut payload, r);
+        put_record(&mut payload, r, version);
     }
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(records.len() as u32).to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
@@ -70,7 +77,7 @@ pub fn check_header(path: &Path) -> Result<u32, ShardError> {
         expected: HEADER_LEN as u64,
         found: len,
     })?;
-    let (count, payload_len, _) = parse_header(path, &header)?;
+    let (count, payload_len, _, _) = parse_header(path, &header)?;
     if len - HEADER_LEN as u64 != payload_len {
         return Err(ShardError::Truncated {
             path: path.to_owned(),
@@ -81,7 +88,8 @@ pub fn check_header(path: &Path) -> Result<u32, ShardError> {
     Ok(count)
 }
 
-fn parse_header(path: &Path, bytes: &[u8]) -> Result<(u32, u64, u32), ShardError> {
+/// The header's sample count, payload length, checksum and version.
+fn parse_header(path: &Path, bytes: &[u8]) -> Result<(u32, u64, u32, u32), ShardError> {
     if bytes.len() < HEADER_LEN {
         return Err(ShardError::Truncated {
             path: path.to_owned(),
@@ -94,16 +102,16 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<(u32, u64, u32), ShardError
     }
     let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
     let version = u32_at(8);
-    if version != VERSION {
+    if version != VERSION && version != VERSION_FIFO {
         return Err(ShardError::Version(path.to_owned(), version));
     }
     let payload_len = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
-    Ok((u32_at(12), payload_len, u32_at(24)))
+    Ok((u32_at(12), payload_len, u32_at(24), version))
 }
 
 /// Decodes shard bytes read from `path` (the path only names errors).
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<Record>, ShardError> {
-    let (count, payload_len, crc) = parse_header(path, bytes)?;
+    let (count, payload_len, crc, version) = parse_header(path, bytes)?;
     let payload = &bytes[HEADER_LEN..];
     if payload.len() as u64 != payload_len {
         return Err(ShardError::Truncated {
@@ -115,7 +123,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<Record>, ShardError> {
     if crc32fast::hash(payload) != crc {
         return Err(ShardError::Checksum(path.to_owned()));
     }
-    let mut reader = Reader { bytes: payload, at: 0 };
+    let mut reader = Reader { bytes: payload, at: 0, qos: version >= VERSION };
     let mut records = Vec::with_capacity((count as usize).min(4096));
     for i in 0..count as usize {
         let record = reader.record().map_err(|what| ShardError::Corrupt {
@@ -132,7 +140,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Vec<Record>, ShardError> {
     Ok(records)
 }
 
-fn put_record(out: &mut Vec<u8>, r: &Record) {
+fn put_record(out: &mut Vec<u8>, r: &Record, version: u32) {
     out.extend_from_slice(&r.index.to_le_bytes());
     let name = &r.topology.as_bytes()[..r.topology.len().min(u16::MAX as usize)];
     out.extend_from_slice(&(name.len() as u16).to_le_bytes());
@@ -168,6 +176,21 @@ fn put_record(out: &mut Vec<u8>, r: &Record) {
         for l in &f.path {
             out.extend_from_slice(&l.to_le_bytes());
         }
+        if version >= VERSION {
+            out.push(f.class);
+        }
+    }
+    if version >= VERSION {
+        out.extend_from_slice(&(r.schedulers.len() as u32).to_le_bytes());
+        for (link, scheduler) in &r.schedulers {
+            out.extend_from_slice(&link.to_le_bytes());
+            out.push(Policy::ALL.iter().position(|&p| p == scheduler.policy).expect("a policy") as u8);
+            out.push(scheduler.classes.len() as u8);
+            for class in &scheduler.classes {
+                out.extend_from_slice(&class.weight.to_le_bytes());
+                out.extend_from_slice(&class.queue_packets.unwrap_or(0).to_le_bytes());
+            }
+        }
     }
 }
 
@@ -175,6 +198,8 @@ fn put_record(out: &mut Vec<u8>, r: &Record) {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Whether records carry classes and schedulers (version 3).
+    qos: bool,
 }
 
 impl Reader<'_> {
@@ -281,6 +306,7 @@ impl Reader<'_> {
                 return Err("flow path does not lead from its source to its destination");
             }
             let [delay_s, jitter_s2, loss, p50_s, p90_s, delay_se_s] = v;
+            let class = if self.qos { self.take::<1>()?[0] } else { 0 };
             flows.push(FlowRecord {
                 src,
                 dst,
@@ -292,9 +318,37 @@ impl Reader<'_> {
                 p90_s,
                 delay_se_s,
                 path,
+                class,
             });
         }
-        Ok(Record { index, topology, packets, nodes, links, flows })
+        let schedulers = if self.qos { self.schedulers(links.len())? } else { BTreeMap::new() };
+        Ok(Record { index, topology, packets, nodes, links, flows, schedulers })
+    }
+
+    /// Version 3's schedulers: link index, policy, class count, then per class its weight and
+    /// queue size (0: the link's).
+    fn schedulers(&mut self, links: usize) -> Result<BTreeMap<u32, Scheduler>, &'static str> {
+        let count = self.count(6)?;
+        let mut schedulers = BTreeMap::new();
+        for _ in 0..count {
+            let link = self.u32()?;
+            if link as usize >= links {
+                return Err("scheduler of a link that does not exist");
+            }
+            let [policy, classes] = self.take()?;
+            let policy = *Policy::ALL.get(usize::from(policy)).ok_or("unknown scheduling policy")?;
+            let mut scheduler = Scheduler { policy, classes: Vec::new() };
+            for _ in 0..classes {
+                let weight = self.f64()?;
+                let queue = self.u32()?;
+                scheduler.classes.push(ClassQueue { weight, queue_packets: (queue > 0).then_some(queue) });
+            }
+            scheduler.validate().map_err(|_| "a scheduler's classes or weights are not usable")?;
+            if schedulers.insert(link, scheduler).is_some() {
+                return Err("a link has two schedulers");
+            }
+        }
+        Ok(schedulers)
     }
 }
 
@@ -337,14 +391,31 @@ mod tests {
                 p90_s: 0.45,
                 delay_se_s: 0.002,
                 path: vec![0],
+                class: 0,
             }],
+            schedulers: BTreeMap::new(),
         }
     }
 
     #[test]
     fn records_round_trip_exactly() {
         let records = vec![record(0), record(7)];
-        assert_eq!(decode(Path::new("x"), &encode(&records)).unwrap(), records);
+        let bytes = encode(&records);
+        assert_eq!(bytes[8], VERSION_FIFO as u8, "FIFO samples keep the version 2 layout");
+        assert_eq!(decode(Path::new("x"), &bytes).unwrap(), records);
+    }
+
+    #[test]
+    fn classes_and_schedulers_round_trip_in_version_3() {
+        let mut qos = record(3);
+        qos.flows[0].class = 2;
+        let mut drr = Scheduler::weighted(Policy::Drr, &[60.0, 30.0, 10.0]);
+        drr.classes[1].queue_packets = Some(8);
+        qos.schedulers.insert(0, drr);
+        let records = vec![record(0), qos];
+        let bytes = encode(&records);
+        assert_eq!(bytes[8], VERSION as u8);
+        assert_eq!(decode(Path::new("x"), &bytes).unwrap(), records);
     }
 
     #[test]

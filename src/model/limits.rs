@@ -84,6 +84,8 @@ pub enum Extrapolation {
     TopologySize { nodes: u32, trained: Range },
     /// Two consecutive hops differ in capacity by more than any trained path's.
     CapacityStep { from: u32, to: u32, ratio: f64, trained_max: f64 },
+    /// A port on the path schedules classes; the model was trained on FIFO ports only.
+    Scheduling { from: u32, to: u32, policy: &'static str },
 }
 
 impl Extrapolation {
@@ -92,7 +94,8 @@ impl Extrapolation {
         match *self {
             Extrapolation::LinkLoad { from, to, .. }
             | Extrapolation::QueueSize { from, to, .. }
-            | Extrapolation::CapacityStep { from, to, .. } => Some((from, to)),
+            | Extrapolation::CapacityStep { from, to, .. }
+            | Extrapolation::Scheduling { from, to, .. } => Some((from, to)),
             _ => None,
         }
     }
@@ -125,6 +128,9 @@ impl fmt::Display for Extrapolation {
                 f,
                 "capacity step of {ratio:.0}x into link {from}->{to} (trained up to {trained_max:.0}x)"
             ),
+            Extrapolation::Scheduling { from, to, policy } => {
+                write!(f, "link {from}->{to} schedules by {policy} (trained on FIFO ports only)")
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod files;
 pub mod geo;
 pub mod gml;
+pub mod qos;
 pub mod random;
 pub mod routing;
 pub mod scenario;
@@ -11,6 +12,7 @@ pub mod topology;
 pub mod traffic;
 pub mod units;
 
+pub use qos::{ClassQueue, Policy, Qos, QosError, Scheduler};
 pub use routing::{Metric, Path, RouteError, Routing};
 pub use scenario::{Flow, PacketSizes, Scenario, ScenarioError, TrafficSpec};
 pub use topology::{

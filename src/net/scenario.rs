@@ -7,12 +7,15 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp1};
 use serde::{Deserialize, Serialize};
 
+use super::qos::{Qos, QosError, Scheduler};
 use super::routing::{Metric, Path, RouteError, Routing, validate_path};
 use super::topology::{CapacitySource, LinkParams, Node, NodeId, Topology};
 use super::traffic::{self, ROUTENET_MAX_AVG_LAMBDA, TrafficMatrix};
 
-/// The `format` field of scenario files this version reads and writes.
-pub const FORMAT: &str = "pathcast.scenario.v1";
+/// The `format` field of the scenario files this version writes (with classes and schedulers).
+pub const FORMAT: &str = "pathcast.scenario.v2";
+/// The first format, still read: every port FIFO, every flow class 0.
+pub const FORMAT_V1: &str = "pathcast.scenario.v1";
 
 /// Packet sizes; a packet keeps its size on every hop.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -79,7 +82,7 @@ impl PacketSizes {
 pub enum ScenarioError {
     #[error("line {line}, column {column}: {message}")]
     Json { line: usize, column: usize, message: String },
-    #[error("format is {0:?}, expected {FORMAT:?}")]
+    #[error("format is {0:?}, expected {FORMAT:?} or {FORMAT_V1:?}")]
     Format(String),
     #[error("{place}: {message}")]
     Invalid { place: String, message: String },
@@ -98,6 +101,8 @@ pub struct Flow<'a> {
     pub dst: NodeId,
     pub rate_bps: f64,
     pub path: &'a [NodeId],
+    /// Traffic class (0 = first); matters at ports with a scheduler.
+    pub class: u8,
 }
 
 /// How traffic is generated for a new scenario.
@@ -118,6 +123,8 @@ pub struct Scenario {
     pub routing: Routing,
     pub traffic: TrafficMatrix,
     pub packets: PacketSizes,
+    /// Traffic classes and port schedulers (all FIFO by default).
+    pub qos: Qos,
 }
 
 impl Scenario {
@@ -130,6 +137,7 @@ impl Scenario {
             routing,
             traffic: TrafficMatrix::default(),
             packets: PacketSizes::default(),
+            qos: Qos::default(),
         }
     }
 
@@ -156,16 +164,31 @@ impl Scenario {
             .map(|_| ())
     }
 
-    /// Flows with their paths, in pair order; fails if a pair with traffic has no valid path.
+    /// Flows with their paths and classes, in pair order; fails if a pair with traffic has no
+    /// valid path.
     pub fn flows(&self) -> Result<Vec<Flow<'_>>, RouteError> {
         self.traffic
             .iter()
             .map(|(src, dst, rate_bps)| {
                 let path = self.routing.path(src, dst).ok_or(RouteError::NoPath { src, dst })?;
                 validate_path(&self.topology, src, dst, path)?;
-                Ok(Flow { src, dst, rate_bps, path })
+                Ok(Flow { src, dst, rate_bps, path, class: self.qos.class(src, dst) })
             })
             .collect()
+    }
+
+    /// Checks that every port scheduler can run and every flow's class exists at each
+    /// scheduled port on its path.
+    pub fn check_qos(&self) -> Result<(), QosError> {
+        for port in self.qos.ports.values() {
+            port.validate()?;
+        }
+        for (src, dst, path) in self.routing.iter() {
+            if self.traffic.get(src, dst) > 0.0 {
+                self.qos.check_path(src, dst, self.qos.class(src, dst), path)?;
+            }
+        }
+        Ok(())
     }
 
     /// Offered load / capacity on every directed link, indexed by link id.
@@ -201,8 +224,14 @@ impl Scenario {
         for &(s, d) in &disconnected {
             traffic.remove(s, d);
         }
-        let scenario =
-            Scenario { name: self.name.clone(), topology, routing, traffic, packets: self.packets };
+        let scenario = Scenario {
+            name: self.name.clone(),
+            topology,
+            routing,
+            traffic,
+            packets: self.packets,
+            qos: self.qos.clone(),
+        };
         (scenario, disconnected)
     }
 
@@ -256,6 +285,18 @@ impl Scenario {
                     dst: index[&d] as u64,
                     rate_bps,
                     path: self.routing.path(s, d).map(|p| p.iter().map(|n| index[n] as u64).collect()),
+                    class: self.qos.class(s, d),
+                })
+                .collect(),
+            ports: self
+                .qos
+                .ports
+                .iter()
+                .filter(|((a, b), _)| self.topology.are_linked(*a, *b))
+                .map(|(&(a, b), scheduler)| PortRecord {
+                    from: index[&a] as u64,
+                    to: index[&b] as u64,
+                    scheduler: scheduler.clone(),
                 })
                 .collect(),
         };
@@ -308,6 +349,22 @@ struct FlowRecord {
     rate_bps: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     path: Option<Vec<u64>>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    class: u8,
+}
+
+fn is_zero(class: &u8) -> bool {
+    *class == 0
+}
+
+/// The scheduler of one output port (v2).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortRecord {
+    from: u64,
+    to: u64,
+    #[serde(flatten)]
+    scheduler: Scheduler,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -321,12 +378,21 @@ struct ScenarioFile {
     packets: PacketSizes,
     #[serde(default)]
     flows: Vec<FlowRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ports: Vec<PortRecord>,
 }
 
 impl ScenarioFile {
     fn into_scenario(self) -> Result<Scenario, ScenarioError> {
-        if self.format != FORMAT {
+        let v1 = self.format == FORMAT_V1;
+        if self.format != FORMAT && !v1 {
             return Err(ScenarioError::Format(self.format));
+        }
+        if v1 && (!self.ports.is_empty() || self.flows.iter().any(|f| f.class != 0)) {
+            return Err(ScenarioError::invalid(
+                "format",
+                format!("{FORMAT_V1} has no classes or ports; write {FORMAT} for them"),
+            ));
         }
         let mean = self.packets.mean_bits();
         if !(mean.is_finite() && mean > 0.0) {
@@ -394,6 +460,7 @@ impl ScenarioFile {
                 ));
             }
             scenario.traffic.set(src, dst, f.rate_bps).map_err(|e| ScenarioError::invalid(&place, e))?;
+            scenario.qos.set_class(src, dst, f.class);
             match &f.path {
                 Some(p) => {
                     let path = p.iter().map(|&id| node_of(&place, id)).collect::<Result<Path, _>>()?;
@@ -406,6 +473,32 @@ impl ScenarioFile {
                 }
                 None => {}
             }
+        }
+        for (i, p) in self.ports.iter().enumerate() {
+            let place = format!("ports[{i}]");
+            let (from, to) = (node_of(&place, p.from)?, node_of(&place, p.to)?);
+            if !scenario.topology.are_linked(from, to) {
+                return Err(ScenarioError::invalid(
+                    &place,
+                    format!("there is no link {} -> {}", p.from, p.to),
+                ));
+            }
+            if scenario.qos.port(from, to).is_some() {
+                return Err(ScenarioError::invalid(
+                    &place,
+                    format!("port {} -> {} is given twice", p.from, p.to),
+                ));
+            }
+            p.scheduler.validate().map_err(|e| ScenarioError::invalid(&place, e))?;
+            scenario.qos.set_port(from, to, p.scheduler.clone());
+        }
+        for (i, f) in self.flows.iter().enumerate() {
+            let (src, dst) = (ids[&f.src], ids[&f.dst]);
+            let path = scenario.routing.path(src, dst).expect("every flow was routed above");
+            scenario
+                .qos
+                .check_path(src, dst, f.class, path)
+                .map_err(|e| ScenarioError::invalid(format!("flows[{i}]"), e))?;
         }
         let total: f64 = scenario.traffic.iter().map(|(_, _, r)| r).sum();
         if !total.is_finite() {

@@ -21,9 +21,10 @@ use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
 
+use super::port::Port;
 use super::results::{FlowResult, LinkResult, SimResult};
 use super::timers::Timers;
-use crate::net::{NodeId, PacketSizes, RouteError, Scenario};
+use crate::net::{NodeId, PacketSizes, QosError, RouteError, Scenario};
 
 /// How long to simulate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,7 +83,13 @@ pub enum SimError {
     Budget { src: NodeId, dst: NodeId, events: f64, budget: u64 },
     #[error("the simulation was cancelled")]
     Cancelled,
+    #[error(transparent)]
+    Qos(#[from] QosError),
 }
+
+/// A DRR port's quantum for its smallest weight, in mean packet sizes: at least one packet of
+/// any bimodal or fixed size per round.
+const DRR_QUANTUM_MEANS: f64 = 2.0;
 
 struct Packet {
     flow: u32,
@@ -94,6 +101,8 @@ struct Packet {
 struct FlowState {
     /// Dense link indices along the path.
     links: Vec<u32>,
+    /// The class queue its packets join at ports with a scheduler.
+    class: usize,
     rng: Pcg64Mcg,
     /// Seconds a packet spends in transmission per bit of its size, summed over the path.
     transmission_s_per_bit: f64,
@@ -118,9 +127,8 @@ struct FlowState {
 struct LinkState {
     capacity_bps: f64,
     propagation_s: f64,
-    limit: usize,
-    /// Packets at the port; the front one is in transmission.
-    queue: VecDeque<u32>,
+    /// Packets at the output port, one of them in transmission while the link is busy.
+    port: Port,
     /// Packets on the wire: (arrival time at the far end, packet), in order.
     line: VecDeque<(f64, u32)>,
     busy_time: f64,
@@ -151,9 +159,10 @@ impl FlowState {
 impl LinkState {
     fn account(&mut self, now: f64) {
         let dt = now - self.last_change;
-        if !self.queue.is_empty() {
+        let held = self.port.len();
+        if held > 0 {
             self.busy_time += dt;
-            self.queue_area += dt * self.queue.len() as f64;
+            self.queue_area += dt * held as f64;
         }
         self.last_change = now;
     }
@@ -210,18 +219,24 @@ pub fn simulate_watched(
     if config.packets_per_flow == 0 {
         return Err(SimError::NoPackets);
     }
+    scenario.check_qos()?;
     let topology = &scenario.topology;
+    let mean_bits = scenario.packets.mean_bits();
     let mut dense = vec![u32::MAX; topology.link_bound()];
     let mut link_ends = Vec::new();
     let mut links = Vec::new();
     for l in topology.directed_links() {
         dense[l.id.index()] = links.len() as u32;
         link_ends.push((l.from, l.to));
+        let limit = l.params.queue_packets as usize;
+        let port = match scenario.qos.port(l.from, l.to) {
+            Some(scheduler) => Port::new(scheduler, limit, DRR_QUANTUM_MEANS * mean_bits),
+            None => Port::fifo(limit),
+        };
         links.push(LinkState {
             capacity_bps: l.params.capacity_bps,
             propagation_s: l.params.propagation_s,
-            limit: l.params.queue_packets as usize,
-            queue: VecDeque::new(),
+            port,
             line: VecDeque::new(),
             busy_time: 0.0,
             queue_area: 0.0,
@@ -229,7 +244,6 @@ pub fn simulate_watched(
             drops: 0,
         });
     }
-    let mean_bits = scenario.packets.mean_bits();
     let mut flows = Vec::new();
     let mut rates = Vec::new();
     let mut pairs = Vec::new();
@@ -245,6 +259,7 @@ pub fn simulate_watched(
             config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
         flows.push(FlowState {
             links: path_links,
+            class: usize::from(flow.class),
             rng: Pcg64Mcg::seed_from_u64(stream),
             transmission_s_per_bit,
             mean_transmission_s: transmission_s_per_bit * mean_bits,
@@ -397,12 +412,14 @@ impl Sim {
         self.schedule_next_packet();
     }
 
-    /// Puts a packet on the output port of its current hop, or drops it if the port is full.
+    /// Puts a packet on the output port of its current hop, or drops it if its queue is full.
     fn enqueue(&mut self, id: u32) {
         let p = &self.packets[id as usize];
-        let link_index = self.flows[p.flow as usize].links[p.hop as usize] as usize;
+        let flow = &self.flows[p.flow as usize];
+        let link_index = flow.links[p.hop as usize] as usize;
         let link = &mut self.links[link_index];
-        if link.queue.len() >= link.limit {
+        link.account(self.now);
+        if !link.port.admit(id, flow.class, p.size_bits) {
             link.drops += 1;
             let (flow, born) = (p.flow, p.born);
             self.dropped += 1;
@@ -413,22 +430,23 @@ impl Sim {
             }
             return;
         }
-        link.account(self.now);
-        link.queue.push_back(id);
-        if link.queue.len() == 1 {
-            let end = self.now + p.size_bits / link.capacity_bps;
+        if let Some(end) = self.start_transmission(link_index) {
             self.timers.set(self.transmission_timer(link_index), end);
         }
+    }
+
+    /// An idle link starts sending the packet its port picks, if any: returns when it ends.
+    fn start_transmission(&mut self, link_index: usize) -> Option<f64> {
+        let link = &mut self.links[link_index];
+        let next = link.port.start()?;
+        Some(self.now + self.packets[next as usize].size_bits / link.capacity_bps)
     }
 
     fn transmission_end(&mut self, link_index: usize) {
         let link = &mut self.links[link_index];
         link.account(self.now);
-        let id = link.queue.pop_front().expect("a transmitting port holds a packet");
-        let next_end = match link.queue.front() {
-            Some(&next) => self.now + self.packets[next as usize].size_bits / link.capacity_bps,
-            None => f64::INFINITY,
-        };
+        let id = link.port.finish();
+        let next_end = self.start_transmission(link_index).unwrap_or(f64::INFINITY);
         self.timers.set(self.transmission_timer(link_index), next_end);
         let link = &mut self.links[link_index];
         if link.propagation_s > 0.0 {

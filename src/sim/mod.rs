@@ -2,6 +2,7 @@
 
 mod engine;
 mod generator;
+mod port;
 mod results;
 mod timers;
 

@@ -294,6 +294,7 @@ fn sample(
                 p90_s: p90 as f32,
                 delay_se_s: f32::NAN,
                 path,
+                class: 0,
             });
         }
     }
@@ -305,6 +306,7 @@ fn sample(
         nodes: graph.nodes,
         links: graph.links.clone(),
         flows,
+        schedulers: Default::default(),
     }))
 }
 

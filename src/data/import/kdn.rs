@@ -281,6 +281,7 @@ fn sample(
                 p90_s: stats[5] as f32,
                 delay_se_s: f32::NAN,
                 path: paths[&(src, dst)].clone(),
+                class: 0,
             });
         }
     }
@@ -291,6 +292,7 @@ fn sample(
         nodes: ned.nodes,
         links: links.to_vec(),
         flows,
+        schedulers: Default::default(),
     })
 }
 

@@ -1,0 +1,183 @@
+//! Port schedulers against queueing theory: Cobham's priority formula, the conservation law,
+//! and DRR's and WFQ's shares of a saturated link.
+
+use pathcast::net::{LinkParams, Node, PacketSizes, Policy, Scenario, Scheduler, Topology};
+use pathcast::sim::{SimConfig, SimResult, simulate};
+
+const CAPACITY: f64 = 10_000.0;
+const MEAN_BITS: f64 = 1000.0;
+/// Service rate in packets/s.
+const MU: f64 = CAPACITY / MEAN_BITS;
+/// The second flow's extra hop over a 1 Gbit/s link: one packet's transmission there (s).
+const EXTRA_HOP_S: f64 = MEAN_BITS / 1e9;
+
+/// Two flows share the port 0→1: class 0 (0→1) offers `rho0` of its capacity, class 1 (0→2,
+/// on over a very fast link 1→2) `rho1`. The port runs `scheduler` with `queue` packets per class.
+fn two_classes(scheduler: Scheduler, rho0: f64, rho1: f64, queue: u32, packets: PacketSizes) -> Scenario {
+    let mut t = Topology::new();
+    for label in ["0", "1", "2"] {
+        t.add_node(Node::labelled(label));
+    }
+    t.add_link(0, 1, LinkParams { capacity_bps: CAPACITY, queue_packets: queue, propagation_s: 0.0 })
+        .unwrap();
+    t.add_link(1, 2, LinkParams { capacity_bps: 1e9, queue_packets: u32::MAX, propagation_s: 0.0 }).unwrap();
+    let mut s = Scenario::new("two classes", t);
+    s.packets = packets;
+    s.traffic.set(0, 1, rho0 * CAPACITY).unwrap();
+    s.traffic.set(0, 2, rho1 * CAPACITY).unwrap();
+    s.qos.set_class(0, 2, 1);
+    s.qos.set_port(0, 1, scheduler);
+    s
+}
+
+/// Runs until each flow's mean delay has a standard error of 0.4 %, so that 2 % is five of them.
+fn precise(s: &Scenario, seed: u64) -> SimResult {
+    let config = SimConfig {
+        seed,
+        packets_per_flow: 50_000,
+        warmup_packets_per_flow: 2_000,
+        target_relative_se: Some(0.004),
+        max_packets_per_flow: 20_000_000,
+        ..Default::default()
+    };
+    let r = simulate(s, &config).unwrap();
+    assert!(r.complete);
+    r
+}
+
+/// Each class's mean sojourn at the shared port (s): the second flow's extra hop taken off.
+fn class_delays(r: &SimResult) -> [f64; 2] {
+    [r.flows[0].mean_delay_s, r.flows[1].mean_delay_s - EXTRA_HOP_S]
+}
+
+fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
+    assert!((got - want).abs() <= rel * want, "{what}: simulated {got}, theory {want} (±{}%)", rel * 100.0);
+}
+
+#[test]
+fn strict_priority_matches_cobhams_formula() {
+    // Non-preemptive priority M/M/1 (Cobham 1954): W_k = W0 / ((1 - σ_{k-1})(1 - σ_k)), with
+    // W0 = Σ λ_i E[S_i²] / 2 = Σ ρ_i / μ for exponential sizes and σ_k the load of classes ≤ k.
+    for (rho0, rho1) in [(0.4, 0.4), (0.2, 0.5)] {
+        let sp = Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]);
+        let s = two_classes(sp, rho0, rho1, u32::MAX, PacketSizes::Exponential { mean_bits: MEAN_BITS });
+        let [high, low] = class_delays(&precise(&s, 5));
+        let w0 = (rho0 + rho1) / MU;
+        let want_high = w0 / (1.0 - rho0) + 1.0 / MU;
+        let want_low = w0 / ((1.0 - rho0) * (1.0 - rho0 - rho1)) + 1.0 / MU;
+        assert_close(&format!("class 0 at ρ = {rho0} + {rho1}"), high, want_high, 0.02);
+        assert_close(&format!("class 1 at ρ = {rho0} + {rho1}"), low, want_low, 0.02);
+    }
+}
+
+#[test]
+fn every_policy_conserves_the_load_weighted_delay_of_fifo() {
+    // Kleinrock's conservation law: with class-blind (here fixed) packet sizes, a work-conserving
+    // non-preemptive port leaves Σ ρ_k W_k unchanged. Its FIFO value is M/D/1's
+    // (Pollaczek-Khinchine): W = ρ / (2 μ (1 - ρ)).
+    let (rho0, rho1) = (0.3, 0.5);
+    let rho = rho0 + rho1;
+    let want = rho / (2.0 * MU * (1.0 - rho)) + 1.0 / MU;
+    let fixed = PacketSizes::Fixed { mean_bits: MEAN_BITS };
+    let mut spreads = Vec::new();
+    for scheduler in [
+        Scheduler::default(),
+        Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]),
+        Scheduler::weighted(Policy::Wfq, &[1.0, 4.0]),
+        Scheduler::weighted(Policy::Drr, &[1.0, 4.0]),
+    ] {
+        let policy = scheduler.policy;
+        let [d0, d1] = class_delays(&precise(&two_classes(scheduler, rho0, rho1, u32::MAX, fixed), 8));
+        let weighted = (rho0 * d0 + rho1 * d1) / rho;
+        assert_close(&format!("{} load-weighted delay", policy.name()), weighted, want, 0.02);
+        spreads.push((policy, d1 / d0));
+    }
+    // The policies differ in who waits: FIFO treats both alike, SP favours class 0 and the
+    // weights 1:4 favour class 1.
+    let ratio = |p: Policy| spreads.iter().find(|(q, _)| *q == p).unwrap().1;
+    assert!((ratio(Policy::Fifo) - 1.0).abs() < 0.02, "FIFO: {}", ratio(Policy::Fifo));
+    assert!(ratio(Policy::StrictPriority) > 2.0, "SP: {}", ratio(Policy::StrictPriority));
+    assert!(ratio(Policy::Wfq) < 0.9, "WFQ: {}", ratio(Policy::Wfq));
+    assert!(ratio(Policy::Drr) < 0.9, "DRR: {}", ratio(Policy::Drr));
+}
+
+/// The share of the port's throughput class 0 gets when it offers `rho0` of the capacity and
+/// class 1 all of it.
+fn saturated_share(scheduler: Scheduler, rho0: f64) -> f64 {
+    let s = two_classes(scheduler, rho0, 1.0, 32, PacketSizes::Fixed { mean_bits: MEAN_BITS });
+    let config = SimConfig {
+        seed: 3,
+        packets_per_flow: 100_000,
+        warmup_packets_per_flow: 1_000,
+        ..Default::default()
+    };
+    let r = simulate(&s, &config).unwrap();
+    let delivered: Vec<f64> =
+        r.flows.iter().zip([rho0, 1.0]).map(|(f, rho)| rho * (1.0 - f.loss_ratio)).collect();
+    delivered[0] / (delivered[0] + delivered[1])
+}
+
+#[test]
+fn drr_and_wfq_share_a_saturated_link_by_their_weights() {
+    for policy in [Policy::Drr, Policy::Wfq] {
+        let share = saturated_share(Scheduler::weighted(policy, &[3.0, 1.0]), 1.0);
+        assert_close(&format!("{} class 0 share", policy.name()), share, 0.75, 0.01);
+    }
+    // Strict priority gives class 0 all it asks for (60 % of the link), class 1 the rest.
+    let share = saturated_share(Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]), 0.6);
+    assert_close("SP class 0 share", share, 0.6, 0.01);
+    // FIFO shares by what arrives: 0.6 : 1.
+    assert_close("FIFO class 0 share", saturated_share(Scheduler::default(), 0.6), 0.6 / 1.6, 0.02);
+}
+
+#[test]
+fn a_class_a_port_does_not_have_is_refused() {
+    let s = two_classes(
+        Scheduler::weighted(Policy::Wfq, &[1.0]),
+        0.3,
+        0.3,
+        32,
+        PacketSizes::Exponential { mean_bits: MEAN_BITS },
+    );
+    let err = simulate(&s, &SimConfig::default()).unwrap_err();
+    assert_eq!(err.to_string(), "flow 0->2 is class 1, but port 0->1 on its path has 1 class queue(s)");
+}
+
+#[test]
+fn classes_and_schedulers_survive_a_scenario_file() {
+    let mut scheduler = Scheduler::weighted(Policy::Drr, &[60.0, 30.0, 10.0]);
+    scheduler.classes[2].queue_packets = Some(8);
+    let s = two_classes(scheduler, 0.3, 0.3, 32, PacketSizes::Bimodal { mean_bits: MEAN_BITS });
+    let json = s.to_json();
+    assert!(json.contains("pathcast.scenario.v2") && json.contains("\"policy\": \"drr\""), "{json}");
+    assert_eq!(Scenario::from_json(json.as_bytes()).unwrap(), s);
+    // A version 1 file opens as FIFO, and cannot carry classes.
+    let v1 = json.replace("pathcast.scenario.v2", "pathcast.scenario.v1");
+    let err = Scenario::from_json(v1.as_bytes()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "format: pathcast.scenario.v1 has no classes or ports; write pathcast.scenario.v2 for them"
+    );
+}
+
+#[test]
+fn predictions_through_a_scheduled_port_are_flagged_as_extrapolations() {
+    let mut s = two_classes(
+        Scheduler::weighted(Policy::Wfq, &[2.0, 1.0]),
+        0.3,
+        0.3,
+        32,
+        PacketSizes::Exponential { mean_bits: MEAN_BITS },
+    );
+    // A third flow that avoids the scheduled port.
+    s.traffic.set(1, 2, 0.3 * CAPACITY).unwrap();
+    let prediction = pathcast::model::pretrained::trained().predict(&s).unwrap();
+    let reasons: Vec<String> = prediction
+        .flows
+        .iter()
+        .map(|f| f.extrapolated.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+        .collect();
+    assert!(reasons[0].contains("link 0->1 schedules by WFQ (trained on FIFO ports only)"), "{reasons:?}");
+    assert!(reasons[1].contains("link 0->1 schedules by WFQ"), "{reasons:?}");
+    assert!(!reasons[2].contains("schedules"), "{reasons:?}");
+}
