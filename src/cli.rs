@@ -286,7 +286,7 @@ pub struct PredictArgs {
 pub enum DatasetCommand {
     /// Simulate random scenarios of a topology into sharded dataset files (resumes if re-run).
     Generate(GenerateArgs),
-    /// Convert a public OMNeT++-labelled dataset (KDN v0, GNNetworking Challenge 2021) into
+    /// Convert a public OMNeT++-labelled dataset (KDN v0, GNNetworking Challenge 2020 or 2021) into
     /// pathcast shards, so that `dataset info`, `train` and `eval` run on its labels.
     Import(ImportArgs),
     /// Samples, topologies and label statistics of a dataset directory.
@@ -678,6 +678,16 @@ fn compare_with_labels(dir: &std::path::Path, args: &SimulateArgs) -> Result<()>
     outln!("mean delay   {}", row(&c.delay));
     for (topology, a) in &c.per_topology {
         outln!("  {}: {}", printable(topology), row(a));
+    }
+    if c.per_class.len() > 1 {
+        for (class, a) in &c.per_class {
+            outln!("  class {class}: {}", row(a));
+        }
+    }
+    for (what, part) in [("no overloaded link", &c.not_overloaded), ("an overloaded link", &c.overloaded)] {
+        if let Some((samples, a)) = part {
+            outln!("  {samples} samples with {what}: {}", row(a));
+        }
     }
     outln!("jitter       {}", row(&c.jitter));
     outln!("loss         mean |difference| {:.3} percentage points", c.loss_abs_diff_pp);

@@ -1,14 +1,19 @@
 //! `pathcast simulate --compare DIR`: pathcast's simulator on the samples of a dataset, against the
-//! dataset's own labels (OMNeT++'s, for an imported one): mean delay, jitter and loss per flow.
+//! dataset's own labels (OMNeT++'s, for an imported one): mean delay, jitter and loss per flow,
+//! overall and per topology, traffic class, and whether the sample has an overloaded link.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
 use super::dataset::{Dataset, DatasetError};
+use super::record::Record;
 use super::shard;
 use super::stats::{Accuracy, accuracy};
-use crate::sim::{SimConfig, simulate};
+use crate::net::Scenario;
+use crate::sim::{SimConfig, SimResult, simulate};
 
 /// How pathcast's simulation compares with a dataset's labels.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,6 +24,12 @@ pub struct Comparison {
     pub delay: Accuracy,
     /// Mean delay per topology name.
     pub per_topology: BTreeMap<String, Accuracy>,
+    /// Mean delay per traffic class.
+    pub per_class: BTreeMap<u8, Accuracy>,
+    /// Mean delay of the samples where no link is offered its capacity or more, and of those
+    /// where one is (samples of each kind).
+    pub not_overloaded: Option<(usize, Accuracy)>,
+    pub overloaded: Option<(usize, Accuracy)>,
     /// Delay variance (jitter).
     pub jitter: Accuracy,
     /// Mean absolute difference of the loss ratios (percentage points).
@@ -27,53 +38,116 @@ pub struct Comparison {
     pub skipped: Vec<String>,
 }
 
-/// Simulates up to `limit` samples of a dataset with `config` and compares per flow.
+/// Simulated and labelled values, paired.
+#[derive(Default)]
+struct Pairs {
+    simulated: Vec<f64>,
+    labelled: Vec<f64>,
+}
+
+impl Pairs {
+    fn push(&mut self, simulated: f64, labelled: f64) {
+        self.simulated.push(simulated);
+        self.labelled.push(labelled);
+    }
+
+    fn accuracy(&self) -> Accuracy {
+        accuracy(&self.simulated, &self.labelled)
+    }
+}
+
+/// Simulates up to `limit` samples of a dataset with `config`, on every core, and compares per flow.
 pub fn compare(dataset: &Dataset, config: &SimConfig, limit: usize) -> Result<Comparison, DatasetError> {
-    let (mut sim_delay, mut label_delay, mut sim_jitter, mut label_jitter) = (vec![], vec![], vec![], vec![]);
-    let mut by_topology: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    let (mut loss_diff, mut samples) = (0.0, 0);
+    let mut work: Vec<(Record, Scenario)> = Vec::new();
     let mut skipped = Vec::new();
     'shards: for path in dataset.shard_paths() {
         for record in shard::read(&path)? {
-            if samples >= limit {
+            if work.len() >= limit {
                 break 'shards;
             }
-            let scenario = match record.to_scenario() {
-                Ok(s) => s,
-                Err(why) => {
-                    skipped.push(format!("sample {}: {why}", record.index));
-                    continue;
-                }
-            };
-            let result = simulate(&scenario, &SimConfig { seed: config.seed ^ record.index, ..*config })
-                .map_err(|error| DatasetError::Simulation { index: record.index, error })?;
-            samples += 1;
-            let entry = by_topology.entry(record.topology.clone()).or_default();
-            for (label, sim) in record.flows.iter().zip(&result.flows) {
-                let (truth, got) = (f64::from(label.delay_s), sim.mean_delay_s);
-                if !(truth.is_finite() && got.is_finite() && truth > 0.0) {
-                    continue;
-                }
-                sim_delay.push(got);
-                label_delay.push(truth);
-                entry.0.push(got);
-                entry.1.push(truth);
-                if label.jitter_s2 > 0.0 && sim.jitter_s2.is_finite() {
-                    sim_jitter.push(sim.jitter_s2);
-                    label_jitter.push(f64::from(label.jitter_s2));
-                }
-                loss_diff += (sim.loss_ratio - f64::from(label.loss)).abs();
+            match record.to_scenario() {
+                Ok(scenario) => work.push((record, scenario)),
+                Err(why) => skipped.push(format!("sample {}: {why}", record.index)),
             }
         }
     }
-    let flows = sim_delay.len();
+    let results = simulate_all(&work, config)?;
+
+    let (mut delay, mut jitter) = (Pairs::default(), Pairs::default());
+    let mut per_topology: BTreeMap<String, Pairs> = BTreeMap::new();
+    let mut per_class: BTreeMap<u8, Pairs> = BTreeMap::new();
+    let (mut calm, mut overloaded) = ((0, Pairs::default()), (0, Pairs::default()));
+    let mut loss_diff = 0.0;
+    for ((record, _), result) in work.iter().zip(&results) {
+        let by_load = if has_overloaded_link(record) { &mut overloaded } else { &mut calm };
+        by_load.0 += 1;
+        let topology = per_topology.entry(record.topology.clone()).or_default();
+        for (label, sim) in record.flows.iter().zip(&result.flows) {
+            let (truth, got) = (f64::from(label.delay_s), sim.mean_delay_s);
+            if !(truth.is_finite() && got.is_finite() && truth > 0.0) {
+                continue;
+            }
+            delay.push(got, truth);
+            topology.push(got, truth);
+            per_class.entry(label.class).or_default().push(got, truth);
+            by_load.1.push(got, truth);
+            if label.jitter_s2 > 0.0 && sim.jitter_s2.is_finite() {
+                jitter.push(sim.jitter_s2, f64::from(label.jitter_s2));
+            }
+            loss_diff += (sim.loss_ratio - f64::from(label.loss)).abs();
+        }
+    }
+    let flows = delay.simulated.len();
+    let share = |(samples, pairs): (usize, Pairs)| (samples > 0).then(|| (samples, pairs.accuracy()));
     Ok(Comparison {
-        samples,
+        samples: work.len(),
         flows,
-        delay: accuracy(&sim_delay, &label_delay),
-        per_topology: by_topology.into_iter().map(|(k, (s, l))| (k, accuracy(&s, &l))).collect(),
-        jitter: accuracy(&sim_jitter, &label_jitter),
+        delay: delay.accuracy(),
+        per_topology: per_topology.into_iter().map(|(k, p)| (k, p.accuracy())).collect(),
+        per_class: per_class.into_iter().map(|(k, p)| (k, p.accuracy())).collect(),
+        not_overloaded: share(calm),
+        overloaded: share(overloaded),
+        jitter: jitter.accuracy(),
         loss_abs_diff_pp: 100.0 * loss_diff / flows.max(1) as f64,
         skipped,
     })
+}
+
+/// Simulates every scenario (sample `i` with seed `config.seed ^ index`), one worker per core.
+fn simulate_all(work: &[(Record, Scenario)], config: &SimConfig) -> Result<Vec<SimResult>, DatasetError> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<SimResult, DatasetError>>>> =
+        Mutex::new((0..work.len()).map(|_| None).collect());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(work.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((record, scenario)) = work.get(i) else { break };
+                    let seeded = SimConfig { seed: config.seed ^ record.index, ..*config };
+                    let result = simulate(scenario, &seeded)
+                        .map_err(|error| DatasetError::Simulation { index: record.index, error });
+                    results.lock().expect("no worker panics holding the lock")[i] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("workers have ended")
+        .into_iter()
+        .map(|r| r.expect("every sample ran"))
+        .collect()
+}
+
+/// Whether some link of the record is offered at least its capacity.
+fn has_overloaded_link(record: &Record) -> bool {
+    let mut offered = vec![0.0; record.links.len()];
+    for flow in &record.flows {
+        for &l in &flow.path {
+            offered[l as usize] += flow.rate_bps;
+        }
+    }
+    offered.iter().zip(&record.links).any(|(rate, link)| *rate >= link.capacity_bps)
 }

@@ -230,7 +230,9 @@ pub fn simulate_watched(
         link_ends.push((l.from, l.to));
         let limit = l.params.queue_packets as usize;
         let port = match scenario.qos.port(l.from, l.to) {
-            Some(scheduler) => Port::new(scheduler, limit, DRR_QUANTUM_MEANS * mean_bits),
+            Some(scheduler) => {
+                Port::new(scheduler, limit, l.params.capacity_bps, DRR_QUANTUM_MEANS * mean_bits)
+            }
             None => Port::fifo(limit),
         };
         links.push(LinkState {
@@ -419,7 +421,7 @@ impl Sim {
         let link_index = flow.links[p.hop as usize] as usize;
         let link = &mut self.links[link_index];
         link.account(self.now);
-        if !link.port.admit(id, flow.class, p.size_bits) {
+        if !link.port.admit(id, flow.class, p.size_bits, self.now) {
             link.drops += 1;
             let (flow, born) = (p.flow, p.born);
             self.dropped += 1;

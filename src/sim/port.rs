@@ -1,8 +1,8 @@
 //! An output port: the packets waiting at a link and the order in which they are sent.
 //!
 //! Hand-written because the schedulers are the simulator's core: FIFO (one ring), and per-class
-//! queues under strict priority, self-clocked weighted fair queueing (Golestani's SCFQ) or
-//! deficit round robin (Shreedhar and Varghese). Every policy is work-conserving and
+//! queues under strict priority, weighted fair queueing (packet-by-packet GPS: Demers, Keshav
+//! and Shenker; Parekh and Gallager) or deficit round robin (Shreedhar and Varghese). Every policy is work-conserving and
 //! non-preemptive. A queue's limit counts the packet in transmission, as OMNeT++'s models do.
 
 use std::collections::VecDeque;
@@ -33,9 +33,12 @@ pub(super) struct Classes {
     /// The packet in transmission and its class.
     sending: Option<(u32, usize)>,
     total: usize,
-    /// WFQ: 1 / weight per class, the system's virtual time and each class's last finish tag.
-    inverse_weights: Vec<f64>,
+    /// WFQ: the weights, the link's speed, the fluid (GPS) system's virtual time and when it was
+    /// last brought up to date, and each class's last finish tag (bits per unit of weight).
+    weights: Vec<f64>,
+    capacity_bps: f64,
     virtual_time: f64,
+    virtual_clock: f64,
     last_finish: Vec<f64>,
     /// DRR: bits each class may send per round, their deficits, the round-robin order of the
     /// classes with waiting packets, and whether the front one has had this round's quantum.
@@ -51,10 +54,15 @@ impl Port {
         Port::Fifo(Fifo { queue: VecDeque::new(), limit, sending: false })
     }
 
-    /// A port with `scheduler`'s class queues (a FIFO scheduler gives a FIFO port); classes
-    /// without their own size hold `link_limit` packets. A DRR quantum is `quantum_bits` for the
-    /// smallest weight, in proportion for the others.
-    pub(super) fn new(scheduler: &Scheduler, link_limit: usize, quantum_bits: f64) -> Port {
+    /// A port of a `capacity_bps` link with `scheduler`'s class queues (a FIFO scheduler gives a
+    /// FIFO port); classes without their own size hold `link_limit` packets. A DRR quantum is
+    /// `quantum_bits` for the smallest weight, in proportion for the others.
+    pub(super) fn new(
+        scheduler: &Scheduler,
+        link_limit: usize,
+        capacity_bps: f64,
+        quantum_bits: f64,
+    ) -> Port {
         if scheduler.policy == Policy::Fifo {
             return Port::fifo(link_limit);
         }
@@ -68,8 +76,10 @@ impl Port {
             limits: classes.iter().map(|c| c.queue_packets.map_or(link_limit, |q| q as usize)).collect(),
             sending: None,
             total: 0,
-            inverse_weights: classes.iter().map(|c| 1.0 / c.weight).collect(),
+            weights: classes.iter().map(|c| c.weight).collect(),
+            capacity_bps,
             virtual_time: 0.0,
+            virtual_clock: 0.0,
             last_finish: vec![0.0; k],
             quanta: classes.iter().map(|c| quantum_bits * c.weight / least).collect(),
             deficits: vec![0.0; k],
@@ -86,8 +96,9 @@ impl Port {
         }
     }
 
-    /// Takes a packet of `class` and `size_bits` in, or refuses it (a full queue drops it).
-    pub(super) fn admit(&mut self, id: u32, class: usize, size_bits: f64) -> bool {
+    /// Takes a packet of `class` and `size_bits` in at time `now`, or refuses it (a full queue
+    /// drops it).
+    pub(super) fn admit(&mut self, id: u32, class: usize, size_bits: f64, now: f64) -> bool {
         match self {
             Port::Fifo(f) => {
                 if f.queue.len() >= f.limit {
@@ -96,7 +107,7 @@ impl Port {
                 f.queue.push_back(id);
                 true
             }
-            Port::Classes(c) => c.admit(id, class, size_bits),
+            Port::Classes(c) => c.admit(id, class, size_bits, now),
         }
     }
 
@@ -127,13 +138,13 @@ impl Port {
 }
 
 impl Classes {
-    fn admit(&mut self, id: u32, class: usize, size_bits: f64) -> bool {
+    fn admit(&mut self, id: u32, class: usize, size_bits: f64, now: f64) -> bool {
         if self.held[class] >= self.limits[class] {
             return false;
         }
         let tag = if self.policy == Policy::Wfq {
-            let tag =
-                self.virtual_time.max(self.last_finish[class]) + size_bits * self.inverse_weights[class];
+            self.advance_virtual_time(now);
+            let tag = self.virtual_time.max(self.last_finish[class]) + size_bits / self.weights[class];
             self.last_finish[class] = tag;
             tag
         } else {
@@ -155,13 +166,39 @@ impl Classes {
             Policy::Wfq => self.smallest_finish_tag()?,
             Policy::Drr => self.next_round_robin()?,
         };
-        let (id, _, tag) = self.queues[class].pop_front().expect("the chosen class has a packet");
-        if self.policy == Policy::Wfq {
-            // Self-clocking: virtual time is the finish tag of the packet in service.
-            self.virtual_time = tag;
-        }
+        let (id, _, _) = self.queues[class].pop_front().expect("the chosen class has a packet");
         self.sending = Some((id, class));
         Some(id)
+    }
+
+    /// Brings the fluid system's virtual time to `now`. In the fluid system each class whose
+    /// last finish tag is ahead of the virtual time is served at its weight's share of the link,
+    /// so virtual time runs at capacity / (their summed weight), faster each time a class's
+    /// fluid backlog ends.
+    fn advance_virtual_time(&mut self, now: f64) {
+        loop {
+            let mut active_weight = 0.0;
+            let mut next_finish = f64::INFINITY;
+            for (&finish, &weight) in self.last_finish.iter().zip(&self.weights) {
+                if finish > self.virtual_time {
+                    active_weight += weight;
+                    next_finish = next_finish.min(finish);
+                }
+            }
+            if active_weight == 0.0 {
+                self.virtual_clock = now;
+                return;
+            }
+            let reached =
+                self.virtual_clock + (next_finish - self.virtual_time) * active_weight / self.capacity_bps;
+            if reached > now {
+                self.virtual_time += (now - self.virtual_clock) * self.capacity_bps / active_weight;
+                self.virtual_clock = now;
+                return;
+            }
+            self.virtual_time = next_finish;
+            self.virtual_clock = reached;
+        }
     }
 
     fn smallest_finish_tag(&self) -> Option<usize> {
@@ -202,7 +239,7 @@ impl Classes {
         self.held[class] -= 1;
         self.total -= 1;
         if self.total == 0 && self.policy == Policy::Wfq {
-            // An idle port starts afresh: old tags would otherwise penalise its next busy period.
+            // The fluid system empties with the port (both serve the same work): start afresh.
             self.virtual_time = 0.0;
             self.last_finish.fill(0.0);
         }
@@ -226,10 +263,10 @@ mod tests {
     #[test]
     fn fifo_keeps_arrival_order_and_counts_the_packet_in_transmission() {
         let mut port = Port::fifo(2);
-        assert!(port.admit(7, 0, 1.0));
+        assert!(port.admit(7, 0, 1.0, 0.0));
         assert_eq!(port.start(), Some(7));
-        assert!(port.admit(8, 0, 1.0));
-        assert!(!port.admit(9, 0, 1.0), "7 in transmission and 8 waiting fill two places");
+        assert!(port.admit(8, 0, 1.0, 0.0));
+        assert!(!port.admit(9, 0, 1.0, 0.0), "7 in transmission and 8 waiting fill two places");
         assert_eq!(port.start(), None, "busy");
         assert_eq!(port.finish(), 7);
         assert_eq!(drain(&mut port), [8]);
@@ -238,12 +275,12 @@ mod tests {
 
     #[test]
     fn strict_priority_sends_the_lowest_class_first_without_preempting() {
-        let mut port = Port::new(&Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]), 4, 1.0);
-        port.admit(1, 1, 1.0);
+        let mut port = Port::new(&Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]), 4, 1.0, 1.0);
+        port.admit(1, 1, 1.0, 0.0);
         assert_eq!(port.start(), Some(1));
-        port.admit(2, 1, 1.0);
-        port.admit(3, 0, 1.0);
-        port.admit(4, 0, 1.0);
+        port.admit(2, 1, 1.0, 0.0);
+        port.admit(3, 0, 1.0, 0.0);
+        port.admit(4, 0, 1.0, 0.0);
         assert_eq!(port.finish(), 1);
         assert_eq!(drain(&mut port), [3, 4, 2]);
     }
@@ -252,21 +289,21 @@ mod tests {
     fn class_queues_fill_separately() {
         let mut scheduler = Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]);
         scheduler.classes[1].queue_packets = Some(1);
-        let mut port = Port::new(&scheduler, 3, 1.0);
-        assert!(port.admit(1, 1, 1.0));
-        assert!(!port.admit(2, 1, 1.0), "class 1 holds one packet");
-        assert!((3..6).all(|id| port.admit(id, 0, 1.0)), "class 0 holds the link's three");
-        assert!(!port.admit(6, 0, 1.0));
+        let mut port = Port::new(&scheduler, 3, 1.0, 1.0);
+        assert!(port.admit(1, 1, 1.0, 0.0));
+        assert!(!port.admit(2, 1, 1.0, 0.0), "class 1 holds one packet");
+        assert!((3..6).all(|id| port.admit(id, 0, 1.0, 0.0)), "class 0 holds the link's three");
+        assert!(!port.admit(6, 0, 1.0, 0.0));
         assert_eq!(port.len(), 4);
     }
 
     #[test]
     fn wfq_interleaves_backlogged_classes_by_weight() {
         // Weights 2:1, equal sizes: finish tags 0.5, 1, 1.5, … against 1, 2, 3, …
-        let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[2.0, 1.0]), 16, 1.0);
+        let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[2.0, 1.0]), 16, 1.0, 1.0);
         for i in 0..4 {
-            port.admit(10 + i, 0, 1.0);
-            port.admit(20 + i, 1, 1.0);
+            port.admit(10 + i, 0, 1.0, 0.0);
+            port.admit(20 + i, 1, 1.0, 0.0);
         }
         assert_eq!(drain(&mut port), [10, 11, 20, 12, 13, 21, 22, 23]);
     }
@@ -274,23 +311,53 @@ mod tests {
     #[test]
     fn wfq_charges_a_class_for_its_packet_sizes() {
         // Equal weights; class 0 sends 3-bit packets, class 1 one-bit ones: three of 1's per one of 0's.
-        let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), 16, 1.0);
+        let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), 16, 1.0, 1.0);
         for i in 0..2 {
-            port.admit(10 + i, 0, 3.0);
+            port.admit(10 + i, 0, 3.0, 0.0);
         }
         for i in 0..6 {
-            port.admit(20 + i, 1, 1.0);
+            port.admit(20 + i, 1, 1.0, 0.0);
         }
         assert_eq!(drain(&mut port), [20, 21, 10, 22, 23, 24, 11, 25]);
     }
 
     #[test]
+    fn wfq_stamps_a_late_arrival_with_the_fluid_systems_virtual_time() {
+        // Weights 1:1 on a 1 bit/s link. At t = 0 class 0 sends one bit (finish 1), class 1 two
+        // (finish 1, 2). The fluid system serves both at 1/2 until its class 0 bit is done at
+        // t = 2 (virtual time 1), then class 1 alone at full speed: virtual time 2 at t = 3.
+        let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), 16, 1.0, 1.0);
+        port.admit(10, 0, 1.0, 0.0);
+        port.admit(20, 1, 1.0, 0.0);
+        port.admit(21, 1, 1.0, 0.0);
+        assert_eq!(port.start(), Some(10));
+        assert_eq!(port.finish(), 10);
+        // A 0.6-bit class 0 packet at t = 3 finishes at virtual 2.6: after 21 (2). Without the
+        // speed-up it would be stamped 1.5 + 0.6 and jump ahead of 21.
+        port.admit(11, 0, 0.6, 3.0);
+        assert_eq!(drain(&mut port), [20, 21, 11]);
+    }
+
+    #[test]
+    fn wfq_serves_a_newcomer_by_fluid_time_not_by_the_packet_in_service() {
+        // Class 0's packet (finish 1) is sent; class 1 arrives at t = 0.5, virtual time 0.5:
+        // finish 1.5, ahead of class 0's next packet (finish 2).
+        let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), 16, 1.0, 1.0);
+        port.admit(10, 0, 1.0, 0.0);
+        assert_eq!(port.start(), Some(10));
+        port.admit(20, 1, 1.0, 0.5);
+        port.admit(11, 0, 1.0, 0.5);
+        assert_eq!(port.finish(), 10);
+        assert_eq!(drain(&mut port), [20, 11]);
+    }
+
+    #[test]
     fn drr_sends_a_quantum_per_class_and_round() {
         // Quanta 2 and 1 bits, one-bit packets: two of class 0, then one of class 1.
-        let mut port = Port::new(&Scheduler::weighted(Policy::Drr, &[2.0, 1.0]), 16, 1.0);
+        let mut port = Port::new(&Scheduler::weighted(Policy::Drr, &[2.0, 1.0]), 16, 1.0, 1.0);
         for i in 0..4 {
-            port.admit(10 + i, 0, 1.0);
-            port.admit(20 + i, 1, 1.0);
+            port.admit(10 + i, 0, 1.0, 0.0);
+            port.admit(20 + i, 1, 1.0, 0.0);
         }
         assert_eq!(drain(&mut port), [10, 11, 20, 12, 13, 21, 22, 23]);
     }
@@ -298,10 +365,10 @@ mod tests {
     #[test]
     fn drr_carries_a_deficit_to_the_next_round() {
         // Quantum 1 bit, a 2.5-bit packet of class 0: it waits three rounds, class 1 sends each.
-        let mut port = Port::new(&Scheduler::weighted(Policy::Drr, &[1.0, 1.0]), 16, 1.0);
-        port.admit(10, 0, 2.5);
+        let mut port = Port::new(&Scheduler::weighted(Policy::Drr, &[1.0, 1.0]), 16, 1.0, 1.0);
+        port.admit(10, 0, 2.5, 0.0);
         for i in 0..4 {
-            port.admit(20 + i, 1, 1.0);
+            port.admit(20 + i, 1, 1.0, 0.0);
         }
         assert_eq!(drain(&mut port), [20, 21, 10, 22, 23]);
     }

@@ -3,11 +3,12 @@
 //!
 //! - `kdn-v0`: the Knowledge-Defined Networking datasets (e.g. `nsfnetbw`): a `.ned` topology,
 //!   `results_*.tar.gz` archives with a port-based `Routing.txt` and `simulationResults.txt`.
-//! - `challenge-2021`: the GNNetworking Challenge 2021 sets: `graphs/` (GML with `bandwidth`),
-//!   `routings/`, and `results_*.tar.gz` archives with `simulationResults.txt`, `traffic.txt`,
-//!   `stability.txt` and `input_files.txt`.
+//! - `challenge-2020`, `challenge-2021`: the GNNetworking Challenge sets: `graphs/` (GML with
+//!   `bandwidth` and each node's scheduling), `routings/`, and `*.tar.gz` archives with
+//!   `simulationResults.txt`, `traffic.txt`, `stability.txt` and `input_files.txt`. The 2020 sets
+//!   schedule 3 classes (ToS 0-2) per port by WFQ, SP or DRR; the 2021 sets are FIFO.
 //!
-//! Both were simulated with a time unit of 1 s, Poisson arrivals, FIFO ports of 32 packets
+//! All were simulated with a time unit of 1 s, Poisson arrivals, ports of 32 packets per queue
 //! (counting the one in transmission) and packets of 300 or 1700 bits with equal probability
 //! (pathcast's `bimodal` with a mean of 1000 bits). Labels are per-pair means over delivered
 //! packets; jitter is the variance of the delay.
@@ -27,6 +28,9 @@ use super::shard;
 pub enum ImportFormat {
     /// KDN datasets v0 (`nsfnetbw`, `geant2bw`, `synth50bw`).
     KdnV0,
+    /// GNNetworking Challenge 2020 (NSFNet, GEANT2, RedIRIS; WFQ, SP and DRR over 3 classes).
+    #[value(name = "challenge-2020")]
+    Challenge2020,
     /// GNNetworking Challenge 2021 (FIFO; 30–300 nodes).
     #[value(name = "challenge-2021")]
     Challenge2021,
@@ -36,6 +40,7 @@ impl ImportFormat {
     fn name(self) -> &'static str {
         match self {
             ImportFormat::KdnV0 => "kdn-v0",
+            ImportFormat::Challenge2020 => "challenge-2020",
             ImportFormat::Challenge2021 => "challenge-2021",
         }
     }
@@ -88,7 +93,9 @@ pub fn import(
     };
     let (topology, skipped) = match format {
         ImportFormat::KdnV0 => kdn::read(source, &mut |record| writer.push(record))?,
-        ImportFormat::Challenge2021 => challenge::read(source, &mut |record| writer.push(record))?,
+        ImportFormat::Challenge2020 | ImportFormat::Challenge2021 => {
+            challenge::read(format.name(), source, &mut |record| writer.push(record))?
+        }
     };
     writer.flush()?;
     let manifest = Manifest {
