@@ -668,3 +668,46 @@ fn selecting_a_link_or_node_does_not_move_the_canvas() {
         );
     }
 }
+
+#[test]
+fn a_links_port_gets_a_scheduler_and_a_pair_a_class_from_the_panels() {
+    let mut harness = launch();
+    harness.state_mut().run(Command::SelectLink(Some((0, 1))));
+    harness.run();
+    // The 0 -> 1 port's policy box, then WFQ in its list.
+    harness.get_by_label("port to Palo Alto").click();
+    harness.run();
+    harness.get_by_label("WFQ").click();
+    harness.run();
+    let port = |app: &PathcastApp| app.doc.design().qos.port(0, 1).cloned();
+    assert_eq!(port(harness.state()).unwrap().policy, pathcast::net::Policy::Wfq);
+    assert_eq!(port(harness.state()).unwrap().classes.len(), 3);
+    harness.get_by_label("weights").focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run();
+    harness.get_by_label("weights").type_text("6, 3");
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    let weights: Vec<f64> = port(harness.state()).unwrap().classes.iter().map(|c| c.weight).collect();
+    assert_eq!(weights, [6.0, 3.0], "typed weights replace the classes");
+
+    harness.state_mut().run(Command::SelectPair(Some((0, 1))));
+    harness.state_mut().run(Command::Edit(Edit::SetClass { src: 0, dst: 1, class: 1 }));
+    wait_for(&mut harness, "new predictions", |app| app.predictions_current());
+    // The model never saw a scheduled port: its prediction through one is flagged.
+    let flow = harness.state().prediction.as_ref().unwrap().flows[&(0, 1)].clone();
+    assert!(flow.extrapolated.iter().any(|e| e.to_string().contains("schedules by WFQ")), "{flow:?}");
+    harness.get_by_label_contains("extrapolated: link 0->1 schedules by WFQ");
+    // The heatmap shows one class at a time once there are two.
+    harness.state_mut().view.heatmap_class = Some(1);
+    harness.run();
+    let cells = &harness.state().heatmap.as_ref().unwrap().1;
+    let shown = cells.values.iter().filter(|v| v.is_finite()).count();
+    assert_eq!(shown, 1, "only 0 -> 1 is class 1");
+    // A class beyond what the port has is refused, and undo takes the class back.
+    harness.state_mut().run(Command::Edit(Edit::SetClass { src: 0, dst: 1, class: 2 }));
+    assert!(harness.state().status.message.contains("class 2"), "{:?}", harness.state().status);
+    harness.state_mut().run(Command::Undo);
+    assert_eq!(harness.state().doc.design().qos.class(0, 1), 0);
+}

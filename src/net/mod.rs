@@ -12,7 +12,7 @@ pub mod topology;
 pub mod traffic;
 pub mod units;
 
-pub use qos::{ClassQueue, Policy, Qos, QosError, Scheduler};
+pub use qos::{ClassQueue, MAX_CLASSES, Policy, Qos, QosError, Scheduler};
 pub use routing::{Metric, Path, RouteError, Routing};
 pub use scenario::{Flow, PacketSizes, Scenario, ScenarioError, TrafficSpec};
 pub use topology::{

@@ -12,7 +12,8 @@ use crate::net::{Policy, Scheduler};
 /// A port's queues. Packets are slab ids; the caller keeps their sizes.
 pub(super) enum Port {
     Fifo(Fifo),
-    Classes(Classes),
+    /// Boxed: the scheduler state is large, and FIFO ports stay small and fast.
+    Classes(Box<Classes>),
 }
 
 /// One queue; its front packet is the one in transmission.
@@ -69,7 +70,7 @@ impl Port {
         let classes = &scheduler.classes;
         let k = classes.len();
         let least = classes.iter().map(|c| c.weight).fold(f64::INFINITY, f64::min);
-        Port::Classes(Classes {
+        Port::Classes(Box::new(Classes {
             policy: scheduler.policy,
             queues: vec![VecDeque::new(); k],
             held: vec![0; k],
@@ -85,7 +86,7 @@ impl Port {
             deficits: vec![0.0; k],
             active: VecDeque::new(),
             granted: false,
-        })
+        }))
     }
 
     /// Packets at the port, the one in transmission included.

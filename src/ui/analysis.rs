@@ -7,7 +7,7 @@ use egui_plot::{AxisHints, GridInput, GridMark, Heatmap, Legend, Line, Plot, Plo
 use crate::net::units::format_seconds;
 use crate::ui::names::{node_label, tick_labels};
 use crate::ui::state::{Command, PathcastApp, Section};
-use crate::ui::{colour, table_panel, tables};
+use crate::ui::{colour, qos_panel, table_panel, tables};
 
 /// Draws the analysis panel.
 pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
@@ -35,6 +35,7 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
                 ui.selectable_value(&mut app.view.diff, true, "change since last edit")
             });
         });
+        qos_panel::class_filter(ui, app);
         heatmap(ui, app, commands);
         ui.separator();
         let tables = egui::CollapsingHeader::new("Tables: links, flows, failure sweep, verify")

@@ -72,6 +72,7 @@ impl PathcastApp {
                 diff: false,
                 camera: Camera::default(),
                 reveal: (options.show != Section::Heatmap).then_some(options.show),
+                heatmap_class: None,
             },
             forms: Forms::default(),
             training: Training::default(),
@@ -604,6 +605,7 @@ impl PathcastApp {
             self.prediction.as_ref().map(|p| p.revision),
             self.baseline.as_ref().map(|p| p.revision),
             self.view.diff,
+            self.view.heatmap_class,
         );
         if self.heatmap.as_ref().is_some_and(|(k, _)| *k == key) {
             return;

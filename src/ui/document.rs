@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::net::routing;
 use crate::net::traffic::BadRate;
 use crate::net::{
-    CapacitySource, LinkParams, Metric, Node, NodeId, Path, RouteError, Routing, Scenario, TopologyError,
-    TrafficSpec,
+    CapacitySource, LinkParams, Metric, Node, NodeId, Path, QosError, RouteError, Routing, Scenario,
+    Scheduler, TopologyError, TrafficSpec,
 };
 
 /// One change to the document.
@@ -77,6 +77,18 @@ pub enum Edit {
         b: NodeId,
     },
     RestoreAllLinks,
+    /// Sets the scheduler of the output port from `from` towards `to` (FIFO removes it).
+    SetPort {
+        from: NodeId,
+        to: NodeId,
+        scheduler: Scheduler,
+    },
+    /// Puts a pair's flow in a traffic class.
+    SetClass {
+        src: NodeId,
+        dst: NodeId,
+        class: u8,
+    },
 }
 
 /// Why an edit was refused; the document is unchanged.
@@ -92,6 +104,8 @@ pub enum EditError {
     BadScale(f64),
     #[error("peak utilisation {0} must be in (0, 1.5]")]
     BadUtilisation(f64),
+    #[error(transparent)]
+    Qos(#[from] QosError),
 }
 
 /// The edited scenario and everything the app derives from it.
@@ -293,6 +307,7 @@ impl Document {
             Edit::DeleteNode(node) => {
                 scenario.topology.remove_node(node)?;
                 scenario.traffic.remove_node(node);
+                scenario.qos.remove_node(node);
                 overrides.retain(|_, p| !p.contains(&node));
                 failed.retain(|&(a, b)| a != node && b != node);
                 topology_changed = true;
@@ -303,6 +318,8 @@ impl Document {
             }
             Edit::DeleteLink { a, b } => {
                 scenario.topology.remove_link(a, b)?;
+                scenario.qos.set_port(a, b, Scheduler::default());
+                scenario.qos.set_port(b, a, Scheduler::default());
                 failed.remove(&(a.min(b), a.max(b)));
                 topology_changed = true;
             }
@@ -378,6 +395,14 @@ impl Document {
                 failed.remove(&(a.min(b), a.max(b)));
             }
             Edit::RestoreAllLinks => failed.clear(),
+            Edit::SetPort { from, to, scheduler } => {
+                if !scenario.topology.are_linked(from, to) {
+                    return Err(TopologyError::MissingLink(from, to).into());
+                }
+                scheduler.validate()?;
+                scenario.qos.set_port(from, to, scheduler);
+            }
+            Edit::SetClass { src, dst, class } => scenario.qos.set_class(src, dst, class),
         }
         if topology_changed {
             scenario.routing = Routing::shortest(&scenario.topology, METRIC);
@@ -390,6 +415,8 @@ impl Document {
                 scenario.traffic.remove(s, d);
             }
         }
+        // Every flow must find its class at every scheduled port it crosses.
+        scenario.check_qos()?;
         let next = State { scenario, overrides, failed };
         let current = self.state();
         if next == current {
@@ -435,7 +462,7 @@ fn same_but_layout(a: &Scenario, b: &Scenario) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::net::builtin;
+    use crate::net::{Policy, builtin};
 
     /// NSFNet with traffic at 50 % peak utilisation: the document the UI's unit tests edit.
     pub(crate) fn nsfnet() -> Document {
@@ -472,6 +499,8 @@ pub(crate) mod tests {
             Edit::RestoreLink { a: 0, b: 2 },
             Edit::FailLink { a: 4, b: 5 },
             Edit::RestoreAllLinks,
+            Edit::SetPort { from: 0, to: 1, scheduler: Scheduler::weighted(Policy::Wfq, &[3.0, 1.0]) },
+            Edit::SetClass { src: 0, dst: 1, class: 1 },
             Edit::DeleteLink { a: 14, b: 3 },
             Edit::DeleteNode(14),
             Edit::DeleteNode(6),
@@ -500,6 +529,20 @@ pub(crate) mod tests {
         doc.undo();
         doc.apply(Edit::ScaleTraffic(2.0)).unwrap();
         assert!(!doc.can_redo());
+    }
+
+    #[test]
+    fn a_class_no_port_on_the_path_has_is_refused_and_deleting_a_link_drops_its_ports() {
+        let mut doc = nsfnet();
+        doc.apply(Edit::SetPort { from: 0, to: 1, scheduler: Scheduler::weighted(Policy::Drr, &[2.0, 1.0]) })
+            .unwrap();
+        let err = doc.apply(Edit::SetClass { src: 0, dst: 1, class: 2 }).unwrap_err();
+        assert_eq!(err.to_string(), "flow 0->1 is class 2, but port 0->1 on its path has 2 class queue(s)");
+        assert_eq!(doc.design().qos.class(0, 1), 0, "refused: unchanged");
+        let bad = Scheduler::weighted(Policy::Wfq, &[1.0, -1.0]);
+        assert!(doc.apply(Edit::SetPort { from: 0, to: 1, scheduler: bad }).is_err());
+        doc.apply(Edit::DeleteLink { a: 0, b: 1 }).unwrap();
+        assert!(doc.design().qos.is_fifo());
     }
 
     #[test]

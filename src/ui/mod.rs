@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod names;
 pub mod panels;
 pub mod predictor;
+pub mod qos_panel;
 pub mod state;
 pub mod table_panel;
 pub mod tables;

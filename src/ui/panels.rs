@@ -11,6 +11,7 @@ use crate::ui::fields::{committed_text, unit_field};
 use crate::ui::jobs::DialogPurpose;
 use crate::ui::names::path_text;
 use crate::ui::predictor::ModelSource;
+use crate::ui::qos_panel;
 use crate::ui::state::{Command, PathcastApp, Tool};
 
 /// File and view menus.
@@ -289,6 +290,7 @@ fn link_editor(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, comma
     if params != current {
         commands.push(Command::Edit(Edit::SetLink { a, b, params }));
     }
+    qos_panel::port_rows(ui, app, a, b, commands);
     ui.horizontal(|ui| link_actions(ui, app, a, b, commands));
 }
 
@@ -338,7 +340,11 @@ fn route(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
             format_seconds(f.jitter_s2.max(0.0).sqrt()),
             f.loss * 100.0
         ));
+        if let Some(reason) = f.extrapolated.first() {
+            ui.colored_label(crate::ui::analysis::WARNING, format!("extrapolated: {reason}"));
+        }
     }
+    qos_panel::class_field(ui, app, src, dst, commands);
     ui.label("Alternatives (k shortest):");
     let current = app.doc.design().routing.path(src, dst);
     let alternatives = app.alternatives.iter().filter(|(_, pair, _)| *pair == (src, dst));

@@ -105,6 +105,8 @@ pub struct View {
     pub camera: Camera,
     /// A section of the analysis panel kept scrolled into view until the planner scrolls or clicks.
     pub reveal: Option<Section>,
+    /// The traffic class the heatmap shows (`None`: every pair).
+    pub heatmap_class: Option<u8>,
 }
 
 /// Settings forms: the state of their text fields.
@@ -254,7 +256,7 @@ impl FrameTimes {
 }
 
 /// What a heatmap was computed from (see [`PathcastApp::heatmap`]).
-pub type HeatmapKey = (u64, Option<u64>, Option<u64>, bool);
+pub type HeatmapKey = (u64, Option<u64>, Option<u64>, bool, Option<u8>);
 
 /// Pan and zoom: a screen point is `centre + (world - focus) * scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -292,7 +294,9 @@ impl HeatmapCells {
         let mut extrapolated = Vec::with_capacity(nodes.len() * nodes.len());
         for &src in &nodes {
             for &dst in &nodes {
-                let flow = prediction.flows.get(&(src, dst));
+                let in_class =
+                    app.view.heatmap_class.is_none_or(|c| app.doc.design().qos.class(src, dst) == c);
+                let flow = prediction.flows.get(&(src, dst)).filter(|_| in_class);
                 extrapolated.push(flow.is_some_and(|f| !f.extrapolated.is_empty()));
                 let now = flow.map(|f| f.delay_s * 1e3);
                 let value = match (now, baseline) {

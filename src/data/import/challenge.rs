@@ -514,10 +514,10 @@ mod tests {
         let flow = "0.5,0.5,-1,-1,-1,-1,-1,-1,-1,-1,-1";
         let diagonal = "0,0,0,-1,-1,-1,-1,-1,-1,-1,-1";
         let labelled = "0.5,0.5,0,0.21,-1.6,0.1,0.1,0.2,0.3,0.4,0.01";
-        let mut results = vec![diagonal; 9];
+        let mut results = [diagonal; 9];
         results[2] = labelled;
         let results = format!("1,0,0.2|{};", results.join(";"));
-        let mut traffic = vec!["-1,0,-1,0,0"; 9];
+        let mut traffic = ["-1,0,-1,0,0"; 9];
         traffic[2] = "0,500,0.5,10,2,1000,300,1700,2";
         let traffic = format!("500|{}", traffic.join(";"));
         let r = sample("s", "n", &results, &traffic, &graph, &routing).unwrap().unwrap();
