@@ -103,6 +103,9 @@ pub enum Command {
     Eval(EvalArgs),
     /// Predict per-flow delay, jitter and loss for a scenario.
     Predict(PredictArgs),
+    /// Fail every link, node, SRLG or pair of links in turn and predict each case: the cases
+    /// ranked, and each pair's worst case with the failure that causes it.
+    Sweep(SweepArgs),
     /// Measurements that take minutes: the reference table.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -278,6 +281,23 @@ pub struct PredictArgs {
     /// Scenario JSON.
     #[arg(long)]
     scenario: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario JSON, GML or built-in name (generated traffic when it has none).
+    scenario: String,
+    /// Which failures: links, nodes, srlgs, double-links.
+    #[arg(long, value_enum, default_value_t = crate::plan::SweepKind::Links)]
+    kind: crate::plan::SweepKind,
+    /// Run directory of a trained model (default: the model shipped with pathcast).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Cases and pairs to print (the JSON has them all).
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
     #[arg(long)]
     json: bool,
 }
@@ -466,6 +486,7 @@ pub fn run(command: Command, import: &ImportOptions) -> Result<()> {
         Command::Train(args) => train(args),
         Command::Eval(args) => eval(args),
         Command::Predict(args) => predict(args, import),
+        Command::Sweep(args) => sweep(args, import),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
         Command::Bench(BenchCommand::Generalization(args)) => bench_generalization(args),
     }
@@ -957,21 +978,92 @@ fn eval(args: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
-    let model = match &args.model {
+/// The trained model in `dir`, or the shipped one.
+fn trained_model(dir: Option<&std::path::Path>) -> Result<crate::model::TrainedModel> {
+    Ok(match dir {
         Some(dir) => checkpoint::load_trained(dir)?.0,
         None => crate::model::pretrained::trained(),
-    };
-    let mut scenario = load(&args.scenario, import)?.scenario;
-    if scenario.traffic.is_empty() {
-        let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
-        scenario = Scenario::generate(scenario.name, scenario.topology, spec)
-            .with_context(|| format!("{}: cannot route traffic", args.scenario))?;
-        eprintln!(
-            "note: {} has no traffic; predicting for generated traffic (seed 1, 70 % peak utilisation)",
-            args.scenario
+    })
+}
+
+/// A scenario to predict: the file's, with generated traffic (said on stderr) when it has none.
+fn scenario_with_traffic(spec: &str, import: &ImportOptions) -> Result<Scenario> {
+    let scenario = load(spec, import)?.scenario;
+    if !scenario.traffic.is_empty() {
+        return Ok(scenario);
+    }
+    let traffic = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
+    let scenario = Scenario::generate(scenario.name, scenario.topology, traffic)
+        .with_context(|| format!("{spec}: cannot route traffic"))?;
+    eprintln!(
+        "note: {spec} has no traffic; predicting for generated traffic (seed 1, 70 % peak utilisation)"
+    );
+    Ok(scenario)
+}
+
+fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
+    use crate::net::units::format_seconds;
+    let model = trained_model(args.model.as_deref())?;
+    let scenario = scenario_with_traffic(&args.scenario, import)?;
+    if args.kind == crate::plan::SweepKind::Srlgs && scenario.srlgs.is_empty() {
+        bail!("{} defines no SRLGs (a scenario's \"srlgs\" list, or the app's SRLG editor)", args.scenario);
+    }
+    let started = std::time::Instant::now();
+    let sweep = crate::plan::sweep(&model, &scenario, args.kind, Metric::Hops)
+        .with_context(|| format!("{}: cannot predict", args.scenario))?;
+    let elapsed = started.elapsed();
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&sweep)?);
+        return Ok(());
+    }
+    let name =
+        |case: Option<usize>| case.map_or("no failure".to_owned(), |i| sweep.cases[i].case.name.clone());
+    let mut ranked: Vec<&crate::plan::CaseImpact> = sweep.cases.iter().collect();
+    ranked.sort_by(|x, y| {
+        y.disconnected.cmp(&x.disconnected).then(y.worst_delay_s.total_cmp(&x.worst_delay_s))
+    });
+    outln!(
+        "{}: {} failure cases predicted in {:.2} s; worst first:",
+        printable(&args.scenario),
+        sweep.cases.len(),
+        elapsed.as_secs_f64()
+    );
+    for c in ranked.iter().take(args.limit) {
+        let cut =
+            if c.disconnected > 0 { format!(", {} pairs cut off", c.disconnected) } else { String::new() };
+        let flagged =
+            if c.extrapolated > 0 { format!(" ({} extrapolated)", c.extrapolated) } else { String::new() };
+        outln!(
+            "  {}: worst {}, mean {}{cut}{flagged}",
+            printable(&c.case.name),
+            format_seconds(c.worst_delay_s),
+            format_seconds(c.mean_delay_s)
         );
     }
+    let node = |id: usize| match scenario.topology.node(id) {
+        Some(n) if !n.label.is_empty() => n.label.clone(),
+        _ => id.to_string(),
+    };
+    outln!("pairs by their worst case:");
+    for p in sweep.pairs.iter().take(args.limit) {
+        let worst =
+            if p.worst_delay_s.is_finite() { format_seconds(p.worst_delay_s) } else { "cut off".into() };
+        let flag = if p.extrapolated { " (extrapolated)" } else { "" };
+        outln!(
+            "  {} -> {}: {} (intact {}) under {}{flag}",
+            printable(&node(p.src)),
+            printable(&node(p.dst)),
+            worst,
+            format_seconds(p.intact_delay_s),
+            printable(&name(p.case))
+        );
+    }
+    Ok(())
+}
+
+fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
+    let model = trained_model(args.model.as_deref())?;
+    let scenario = scenario_with_traffic(&args.scenario, import)?;
     let prediction =
         model.predict(&scenario).with_context(|| format!("{}: cannot predict", args.scenario))?;
     let overloaded: Vec<_> = prediction.links.iter().filter(|l| l.overloaded).collect();

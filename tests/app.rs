@@ -70,7 +70,7 @@ fn first_launch_shows_nsfnet_with_the_shipped_models_predictions() {
     // The canvas and the main controls are reachable by name.
     harness.get_by_label("Topology canvas");
     harness.get_by_label("Start training");
-    harness.get_by_label("Sweep every single-link failure");
+    harness.get_by_label("Sweep failures");
 }
 
 #[test]
@@ -242,12 +242,12 @@ fn failing_a_link_reroutes_its_flows_and_the_sweep_ranks_every_link() {
     assert!(path.len() > 2, "0→2 now detours: {path:?}");
     assert_ne!(before.flows[&(0, 2)], app.prediction.as_ref().unwrap().flows[&(0, 2)]);
 
-    harness.get_by_label("Sweep every single-link failure").click();
+    harness.get_by_label("Sweep failures").click();
     wait_for(&mut harness, "the failure sweep", |app| app.sweep.is_some());
     let (_, impacts) = harness.state().sweep.clone().unwrap();
     // The sweep fails each of the 20 links still up, one more at a time, worst first.
     assert_eq!(impacts.len(), 20);
-    assert!(impacts.iter().all(|i| i.link != (0, 2)));
+    assert!(impacts.iter().all(|i| i.case.links != [(0, 2)]));
     assert!(impacts.windows(2).all(|w| w[0].worst_delay_s >= w[1].worst_delay_s));
     let revision = harness.state().doc.revision();
     harness.get_by_label("Restore link").click();

@@ -125,6 +125,16 @@ pub struct Scenario {
     pub packets: PacketSizes,
     /// Traffic classes and port schedulers (all FIFO by default).
     pub qos: Qos,
+    /// Shared-risk link groups: links that fail together.
+    pub srlgs: Vec<Srlg>,
+}
+
+/// A shared-risk link group: duplex links (smaller node first) that fail together, for example
+/// fibres in one conduit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Srlg {
+    pub name: String,
+    pub links: Vec<(NodeId, NodeId)>,
 }
 
 impl Scenario {
@@ -138,6 +148,7 @@ impl Scenario {
             traffic: TrafficMatrix::default(),
             packets: PacketSizes::default(),
             qos: Qos::default(),
+            srlgs: Vec::new(),
         }
     }
 
@@ -231,6 +242,7 @@ impl Scenario {
             traffic,
             packets: self.packets,
             qos: self.qos.clone(),
+            srlgs: self.srlgs.clone(),
         };
         (scenario, disconnected)
     }
@@ -297,6 +309,14 @@ impl Scenario {
                     from: index[&a] as u64,
                     to: index[&b] as u64,
                     scheduler: scheduler.clone(),
+                })
+                .collect(),
+            srlgs: self
+                .srlgs
+                .iter()
+                .map(|g| SrlgRecord {
+                    name: g.name.clone(),
+                    links: g.links.iter().map(|&(a, b)| [index[&a] as u64, index[&b] as u64]).collect(),
                 })
                 .collect(),
         };
@@ -380,6 +400,16 @@ struct ScenarioFile {
     flows: Vec<FlowRecord>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     ports: Vec<PortRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    srlgs: Vec<SrlgRecord>,
+}
+
+/// A shared-risk link group (v2).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SrlgRecord {
+    name: String,
+    links: Vec<[u64; 2]>,
 }
 
 impl ScenarioFile {
@@ -388,10 +418,11 @@ impl ScenarioFile {
         if self.format != FORMAT && !v1 {
             return Err(ScenarioError::Format(self.format));
         }
-        if v1 && (!self.ports.is_empty() || self.flows.iter().any(|f| f.class != 0)) {
+        if v1 && (!self.ports.is_empty() || !self.srlgs.is_empty() || self.flows.iter().any(|f| f.class != 0))
+        {
             return Err(ScenarioError::invalid(
                 "format",
-                format!("{FORMAT_V1} has no classes or ports; write {FORMAT} for them"),
+                format!("{FORMAT_V1} has no classes, ports or SRLGs; write {FORMAT} for them"),
             ));
         }
         let mean = self.packets.mean_bits();
@@ -491,6 +522,24 @@ impl ScenarioFile {
             }
             p.scheduler.validate().map_err(|e| ScenarioError::invalid(&place, e))?;
             scenario.qos.set_port(from, to, p.scheduler.clone());
+        }
+        for (i, g) in self.srlgs.iter().enumerate() {
+            let place = format!("srlgs[{i}]");
+            if g.name.trim().is_empty() || scenario.srlgs.iter().any(|other| other.name == g.name) {
+                return Err(ScenarioError::invalid(
+                    &place,
+                    format!("SRLG name {:?} is empty or used twice", g.name),
+                ));
+            }
+            let mut links = Vec::with_capacity(g.links.len());
+            for &[a, b] in &g.links {
+                let (x, y) = (node_of(&place, a)?, node_of(&place, b)?);
+                if !scenario.topology.are_linked(x, y) {
+                    return Err(ScenarioError::invalid(&place, format!("there is no link {a} - {b}")));
+                }
+                links.push((x.min(y), x.max(y)));
+            }
+            scenario.srlgs.push(Srlg { name: g.name.clone(), links });
         }
         for (i, f) in self.flows.iter().enumerate() {
             let (src, dst) = (ids[&f.src], ids[&f.dst]);

@@ -191,7 +191,7 @@ impl PathcastApp {
             Command::DismissSpeedWarning => self.speed_warning = None,
             Command::Sweep => {
                 self.sweeping = true;
-                self.predictor.sweep(self.doc.revision(), self.doc.effective());
+                self.predictor.sweep(self.doc.revision(), self.doc.effective(), self.forms.sweep_kind);
             }
             Command::ConfirmDiscard => {
                 if let Some(action) = self.pending.take() {

@@ -77,6 +77,8 @@ pub enum Edit {
         b: NodeId,
     },
     RestoreAllLinks,
+    /// Fails these links together (a case of a failure sweep).
+    FailLinks(Vec<(NodeId, NodeId)>),
     /// Sets the scheduler of the output port from `from` towards `to` (FIFO removes it).
     SetPort {
         from: NodeId,
@@ -308,6 +310,9 @@ impl Document {
                 scenario.topology.remove_node(node)?;
                 scenario.traffic.remove_node(node);
                 scenario.qos.remove_node(node);
+                for group in &mut scenario.srlgs {
+                    group.links.retain(|&(a, b)| a != node && b != node);
+                }
                 overrides.retain(|_, p| !p.contains(&node));
                 failed.retain(|&(a, b)| a != node && b != node);
                 topology_changed = true;
@@ -320,6 +325,9 @@ impl Document {
                 scenario.topology.remove_link(a, b)?;
                 scenario.qos.set_port(a, b, Scheduler::default());
                 scenario.qos.set_port(b, a, Scheduler::default());
+                for group in &mut scenario.srlgs {
+                    group.links.retain(|&l| l != (a.min(b), a.max(b)));
+                }
                 failed.remove(&(a.min(b), a.max(b)));
                 topology_changed = true;
             }
@@ -395,6 +403,14 @@ impl Document {
                 failed.remove(&(a.min(b), a.max(b)));
             }
             Edit::RestoreAllLinks => failed.clear(),
+            Edit::FailLinks(links) => {
+                for (a, b) in links {
+                    if !scenario.topology.are_linked(a, b) {
+                        return Err(TopologyError::MissingLink(a, b).into());
+                    }
+                    failed.insert((a.min(b), a.max(b)));
+                }
+            }
             Edit::SetPort { from, to, scheduler } => {
                 if !scenario.topology.are_linked(from, to) {
                     return Err(TopologyError::MissingLink(from, to).into());
@@ -498,6 +514,8 @@ pub(crate) mod tests {
             Edit::FailLink { a: 0, b: 2 },
             Edit::RestoreLink { a: 0, b: 2 },
             Edit::FailLink { a: 4, b: 5 },
+            Edit::RestoreAllLinks,
+            Edit::FailLinks(vec![(0, 1), (3, 4)]),
             Edit::RestoreAllLinks,
             Edit::SetPort { from: 0, to: 1, scheduler: Scheduler::weighted(Policy::Wfq, &[3.0, 1.0]) },
             Edit::SetClass { src: 0, dst: 1, class: 1 },

@@ -5,6 +5,7 @@ use eframe::egui::{self, Color32, RichText};
 
 use crate::net::units::{format_bps, format_seconds, parse_bps, parse_seconds};
 use crate::net::{LinkParams, NodeId, builtin};
+use crate::plan::SweepKind;
 use crate::train::trainer::OptimizerKind;
 use crate::ui::document::Edit;
 use crate::ui::fields::{committed_text, unit_field};
@@ -414,7 +415,7 @@ fn traffic(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>
     ui.label("Load or save traffic with File > Open / Save (scenario JSON).");
 }
 
-fn failures(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
+fn failures(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
     if app.doc.failed().is_empty() {
         ui.label("No link failed. Fail one from the link editor or the canvas's right-click menu.");
     } else {
@@ -437,24 +438,39 @@ fn failures(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
         }
     }
     ui.separator();
-    let label = if app.sweeping { "Sweeping…" } else { "Sweep every single-link failure" };
-    if ui.add_enabled(!app.sweeping, egui::Button::new(label)).clicked() {
-        commands.push(Command::Sweep);
-    }
+    ui.horizontal(|ui| {
+        let kinds = [
+            (SweepKind::Links, "every link"),
+            (SweepKind::Nodes, "every node"),
+            (SweepKind::Srlgs, "every SRLG"),
+            (SweepKind::DoubleLinks, "every pair of links"),
+        ];
+        let shown = kinds.iter().find(|(k, _)| *k == app.forms.sweep_kind).map_or("", |(_, name)| name);
+        egui::ComboBox::new("sweep kind", "fails").selected_text(shown).show_ui(ui, |ui| {
+            for (kind, name) in kinds {
+                ui.selectable_value(&mut app.forms.sweep_kind, kind, name);
+            }
+        });
+        let no_groups = app.forms.sweep_kind == SweepKind::Srlgs && app.doc.design().srlgs.is_empty();
+        let label = if app.sweeping { "Sweeping…" } else { "Sweep failures" };
+        let button = ui.add_enabled(!app.sweeping && !no_groups, egui::Button::new(label));
+        if button.on_disabled_hover_text("No SRLG defined: add links to one in the link editor").clicked() {
+            commands.push(Command::Sweep);
+        }
+    });
     let Some((revision, impacts)) = &app.sweep else { return };
     if *revision != app.doc.revision() {
         ui.label(RichText::new("(for an earlier version of the scenario)").italics());
     }
     egui::Grid::new("sweep").striped(true).num_columns(4).show(ui, |ui| {
-        ui.strong("link");
+        ui.strong("failure");
         ui.strong("worst");
         ui.strong("mean");
         ui.strong("cut pairs");
         ui.end_row();
         for impact in impacts.iter().take(12) {
-            let (a, b) = impact.link;
-            if ui.link(format!("{a} — {b}")).on_hover_text("Fail this link").clicked() {
-                commands.push(Command::Edit(Edit::FailLink { a, b }));
+            if ui.link(&impact.case.name).on_hover_text("Fail this").clicked() {
+                commands.push(Command::Edit(Edit::FailLinks(impact.case.links.clone())));
             }
             ui.label(format_seconds(impact.worst_delay_s));
             ui.label(format_seconds(impact.mean_delay_s));

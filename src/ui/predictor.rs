@@ -11,6 +11,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::model::{Extrapolation, LinkPrediction, TrainedModel, checkpoint, pretrained};
 use crate::net::{NodeId, Scenario};
+use crate::plan::{self, CaseImpact, SweepKind};
 use crate::ui::document::METRIC;
 
 /// Called when the worker has something new (the app passes a repaint request).
@@ -75,31 +76,21 @@ impl Prediction {
     }
 }
 
-/// What a single link failure does, from a sweep over every link.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FailureImpact {
-    pub link: (NodeId, NodeId),
-    pub worst_delay_s: f64,
-    pub mean_delay_s: f64,
-    /// Pairs with traffic left without any route.
-    pub disconnected: usize,
-}
-
 /// A reply from the worker.
 #[derive(Debug, Clone)]
 pub enum PredictorReply {
     Prediction(Result<Arc<Prediction>, String>),
-    /// Impacts, worst first, for the scenario revision given.
+    /// Failure cases, worst first, for the scenario revision given.
     Sweep {
         revision: u64,
-        impacts: Result<Vec<FailureImpact>, String>,
+        impacts: Result<Vec<CaseImpact>, String>,
     },
     ModelLoaded(Result<String, String>),
 }
 
 enum Request {
     Predict { revision: u64, scenario: Box<Scenario> },
-    Sweep { revision: u64, scenario: Box<Scenario> },
+    Sweep { revision: u64, scenario: Box<Scenario>, kind: SweepKind },
     Load(ModelSource),
 }
 
@@ -127,9 +118,9 @@ impl Predictor {
         self.send(Request::Predict { revision, scenario: Box::new(scenario.clone()) });
     }
 
-    /// Asks for the impact of failing each duplex link of `scenario` alone.
-    pub fn sweep(&self, revision: u64, scenario: &Scenario) {
-        self.send(Request::Sweep { revision, scenario: Box::new(scenario.clone()) });
+    /// Asks for the impact of each failure of `kind` on `scenario`.
+    pub fn sweep(&self, revision: u64, scenario: &Scenario, kind: SweepKind) {
+        self.send(Request::Sweep { revision, scenario: Box::new(scenario.clone()), kind });
     }
 
     /// Switches model; the reply names the model or says why it could not load.
@@ -187,24 +178,13 @@ impl Model {
         Ok(Prediction { revision, flows, links, elapsed: started.elapsed() })
     }
 
-    fn sweep(&self, scenario: &Scenario) -> Result<Vec<FailureImpact>, String> {
-        let links: Vec<_> = scenario.topology.duplex_links().map(|(a, b, _)| (a, b)).collect();
-        let mut impacts = Vec::with_capacity(links.len());
-        for link in links {
-            let (failed, disconnected) = scenario.with_failed_links(&[link], METRIC);
-            let prediction = self.predict(0, &failed)?;
-            let delays: Vec<f64> = prediction.flows.values().map(|f| f.delay_s).collect();
-            impacts.push(FailureImpact {
-                link,
-                worst_delay_s: delays.iter().copied().fold(0.0, f64::max),
-                mean_delay_s: delays.iter().sum::<f64>() / delays.len().max(1) as f64,
-                disconnected: disconnected.len(),
-            });
-        }
-        impacts.sort_by(|x, y| {
+    /// Every failure case of `kind`, cases that cut pairs off first, then by worst delay.
+    fn sweep(&self, scenario: &Scenario, kind: SweepKind) -> Result<Vec<CaseImpact>, String> {
+        let mut cases = plan::sweep(&self.0, scenario, kind, METRIC).map_err(|e| e.to_string())?.cases;
+        cases.sort_by(|x, y| {
             y.disconnected.cmp(&x.disconnected).then(y.worst_delay_s.total_cmp(&x.worst_delay_s))
         });
-        Ok(impacts)
+        Ok(cases)
     }
 }
 
@@ -221,8 +201,8 @@ fn serve(inbox: &Receiver<Request>, outbox: &Sender<PredictorReply>, wake: &(dyn
                 Request::Predict { revision, scenario } => {
                     PredictorReply::Prediction(model.predict(revision, &scenario).map(Arc::new))
                 }
-                Request::Sweep { revision, scenario } => {
-                    PredictorReply::Sweep { revision, impacts: model.sweep(&scenario) }
+                Request::Sweep { revision, scenario, kind } => {
+                    PredictorReply::Sweep { revision, impacts: model.sweep(&scenario, kind) }
                 }
                 Request::Load(source) => {
                     PredictorReply::ModelLoaded(Model::load(&source).map(|(m, name)| {
@@ -295,7 +275,7 @@ mod tests {
     #[test]
     fn the_failure_sweep_ranks_disconnections_first_then_worst_delay() {
         let model = Model::load(&ModelSource::Shipped).unwrap().0;
-        let impacts = model.sweep(&scenario(0.6)).unwrap();
+        let impacts = model.sweep(&scenario(0.6), SweepKind::Links).unwrap();
         assert_eq!(impacts.len(), 21);
         assert!(impacts.windows(2).all(|w| w[0].disconnected > w[1].disconnected
             || (w[0].disconnected == w[1].disconnected && w[0].worst_delay_s >= w[1].worst_delay_s)));

@@ -9,12 +9,13 @@ use std::time::Instant;
 use eframe::egui::Pos2;
 
 use crate::net::{NodeId, Path};
+use crate::plan::{CaseImpact, SweepKind};
 use crate::sim::SimResult;
 use crate::train::{TrainConfig, TrainHandle};
 use crate::ui::document::{Document, Edit};
 use crate::ui::figures::{LinkColouring, LinkFigures};
 use crate::ui::jobs::{DatasetRun, DialogPurpose, Jobs, VerifyRun};
-use crate::ui::predictor::{FailureImpact, ModelSource, Prediction, Predictor};
+use crate::ui::predictor::{ModelSource, Prediction, Predictor};
 use crate::ui::tables::{Sources, TableView};
 
 /// Everything a panel can ask for.
@@ -128,6 +129,8 @@ pub struct Forms {
     pub table: TableView,
     /// The factor "scale the shown links' capacity" applies.
     pub capacity_factor: f64,
+    /// The failures a sweep goes through.
+    pub sweep_kind: SweepKind,
 }
 
 impl Default for Forms {
@@ -137,6 +140,7 @@ impl Default for Forms {
             assumed_speed: "1G".into(),
             table: TableView::default(),
             capacity_factor: 2.0,
+            sweep_kind: SweepKind::Links,
             peak_utilisation: 0.7,
             scale: 1.1,
             train: TrainConfig {
@@ -355,7 +359,8 @@ pub struct PathcastApp {
     pub verifying: Option<Arc<Prediction>>,
     /// The running "Verify" simulation: its progress and cancel switch.
     pub verify_run: Option<VerifyRun>,
-    pub sweep: Option<(u64, Vec<FailureImpact>)>,
+    /// The last failure sweep's cases, worst first, and the revision it was run on.
+    pub sweep: Option<(u64, Vec<CaseImpact>)>,
     pub sweeping: bool,
     /// The selected pair's k shortest paths, and the (revision, pair) they were found for.
     pub alternatives: Option<(u64, (NodeId, NodeId), Vec<Path>)>,

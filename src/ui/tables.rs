@@ -3,17 +3,18 @@
 
 use crate::net::units::{format_bps, format_seconds};
 use crate::net::{NodeId, Topology};
+use crate::plan::CaseImpact;
 use crate::sim::SimResult;
 use crate::ui::document::Document;
 use crate::ui::names::{node_label, path_text};
-use crate::ui::predictor::{FailureImpact, Prediction};
+use crate::ui::predictor::Prediction;
 
 /// What the tables are built from.
 pub struct Sources<'a> {
     pub doc: &'a Document,
     /// Predictions for the document's current revision, if there are any yet.
     pub prediction: Option<&'a Prediction>,
-    pub sweep: &'a [FailureImpact],
+    pub sweep: &'a [CaseImpact],
     /// The last "Verify": the simulation and the predictions it was compared with.
     pub verification: Option<(&'a SimResult, &'a Prediction)>,
 }
@@ -24,7 +25,7 @@ pub enum TableKind {
     #[default]
     Links,
     Flows,
-    /// The single-link failure sweep, worst first.
+    /// The last failure sweep, worst first.
     Sweep,
     /// Simulated against predicted delay per flow, from the last "Verify".
     Verify,
@@ -243,28 +244,28 @@ fn flows(sources: &Sources) -> Table {
     Table { columns, rows }
 }
 
-/// The failure sweep: each failed link, the worst and mean predicted delay, pairs cut off.
+/// The failure sweep: each failure, the worst and mean predicted delay, pairs cut off, and flows
+/// whose prediction is an extrapolation.
 fn sweep(sources: &Sources) -> Table {
-    let topology = &sources.doc.design().topology;
     let rows = sources
         .sweep
         .iter()
         .map(|impact| {
-            let (a, b) = impact.link;
+            let (a, b) = impact.case.links.first().copied().unwrap_or_default();
             Row {
                 key: RowKey::Link(a, b),
                 cells: vec![
-                    name(topology, a),
-                    name(topology, b),
+                    Cell::Text(impact.case.name.clone()),
                     seconds(impact.worst_delay_s),
                     seconds(impact.mean_delay_s),
                     Cell::number(impact.disconnected as f64, impact.disconnected.to_string()),
+                    Cell::number(impact.extrapolated as f64, impact.extrapolated.to_string()),
                 ],
             }
         })
         .collect();
     Table {
-        columns: vec!["failed link end", "other end", "worst delay (s)", "mean delay (s)", "pairs cut off"],
+        columns: vec!["failure", "worst delay (s)", "mean delay (s)", "pairs cut off", "extrapolated flows"],
         rows,
     }
 }

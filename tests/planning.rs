@@ -1,0 +1,87 @@
+//! Failure sweeps on graphs whose answers are known: a ring, where every failure's effect on
+//! routes can be counted by hand, and the CLI on GEANT2's 666 double-link failures.
+
+use assert_cmd::Command;
+use pathcast::model::pretrained;
+use pathcast::net::{LinkParams, Metric, Node, Scenario, Srlg, Topology};
+use pathcast::plan::{SweepKind, sweep};
+
+/// A ring 0-1-2-3-0 of 10 kbit/s links with light traffic between every ordered pair.
+fn ring() -> Scenario {
+    let mut t = Topology::new();
+    for i in 0..4 {
+        t.add_node(Node::labelled(i.to_string()));
+    }
+    for i in 0..4 {
+        t.add_link(i, (i + 1) % 4, LinkParams { capacity_bps: 1e4, ..LinkParams::default() }).unwrap();
+    }
+    let mut s = Scenario::new("ring", t);
+    for src in 0..4 {
+        for dst in (0..4).filter(|&d| d != src) {
+            s.traffic.set(src, dst, 300.0).unwrap();
+        }
+    }
+    s
+}
+
+#[test]
+fn a_link_failure_is_each_neighbours_worst_case_and_cuts_no_ring_pair() {
+    let model = pretrained::trained();
+    let result = sweep(&model, &ring(), SweepKind::Links, Metric::Hops).unwrap();
+    assert_eq!(result.cases.len(), 4);
+    assert!(result.cases.iter().all(|c| c.disconnected == 0), "a ring survives any one link");
+    // Neighbours lose their direct link and go the long way round: their worst case is their own link.
+    let pair = result.pairs.iter().find(|p| (p.src, p.dst) == (0, 1)).unwrap();
+    let case = &result.cases[pair.case.unwrap()].case;
+    assert_eq!(case.links, [(0, 1)]);
+    assert!(pair.worst_delay_s > 2.0 * pair.intact_delay_s, "three hops instead of one: {pair:?}");
+}
+
+#[test]
+fn a_node_failure_ends_its_own_traffic_without_counting_it_as_cut_off() {
+    let model = pretrained::trained();
+    let result = sweep(&model, &ring(), SweepKind::Nodes, Metric::Hops).unwrap();
+    assert_eq!(result.cases.len(), 4);
+    let node1 = result.cases.iter().find(|c| c.case.nodes == [1]).unwrap();
+    assert_eq!(node1.case.links, [(0, 1), (1, 2)]);
+    assert_eq!(node1.disconnected, 0, "0 and 2 still meet through 3");
+}
+
+#[test]
+fn double_failures_and_srlgs_cut_the_ring_in_two() {
+    let model = pretrained::trained();
+    let result = sweep(&model, &ring(), SweepKind::DoubleLinks, Metric::Hops).unwrap();
+    assert_eq!(result.cases.len(), 6, "4 choose 2");
+    // Failing 0-1 and 2-3 leaves {1, 2} and {3, 0}: 2 x 2 pairs each way are cut off.
+    let split = result.cases.iter().find(|c| c.case.links == [(0, 1), (2, 3)]).unwrap();
+    assert_eq!(split.disconnected, 8);
+    let cut = result.pairs.iter().filter(|p| p.worst_delay_s.is_infinite()).count();
+    assert_eq!(cut, 12, "on a ring, some double failure cuts off every pair");
+
+    let mut s = ring();
+    s.srlgs.push(Srlg { name: "conduit".into(), links: vec![(0, 1), (2, 3)] });
+    let result = sweep(&model, &s, SweepKind::Srlgs, Metric::Hops).unwrap();
+    assert_eq!(result.cases.len(), 1);
+    assert_eq!((result.cases[0].case.name.as_str(), result.cases[0].disconnected), ("SRLG conduit", 8));
+    // SRLGs are saved with the scenario.
+    assert_eq!(Scenario::from_json(s.to_json().as_bytes()).unwrap().srlgs, s.srlgs);
+}
+
+#[test]
+fn the_cli_sweeps_geant2s_double_link_failures() {
+    let out = Command::cargo_bin("pathcast")
+        .unwrap()
+        .args(["sweep", "geant2", "--kind", "double-links", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["cases"].as_array().unwrap().len(), 666);
+    assert_eq!(json["pairs"].as_array().unwrap().len(), 24 * 23);
+    let err =
+        Command::cargo_bin("pathcast").unwrap().args(["sweep", "nsfnet", "--kind", "srlgs"]).assert().code(2);
+    let text = String::from_utf8_lossy(&err.get_output().stderr).to_string();
+    assert!(text.contains("defines no SRLGs"), "{text}");
+}
