@@ -711,3 +711,35 @@ fn a_links_port_gets_a_scheduler_and_a_pair_a_class_from_the_panels() {
     harness.state_mut().run(Command::Undo);
     assert_eq!(harness.state().doc.design().qos.class(0, 1), 0);
 }
+
+#[test]
+fn links_join_a_shared_risk_group_in_the_link_editor_and_the_group_can_be_swept() {
+    let mut harness = launch();
+    for (a, b) in [(0, 1), (1, 2)] {
+        harness.state_mut().run(Command::SelectLink(Some((a, b))));
+        harness.run();
+        harness.get_by_label("Add to SRLG").focus();
+        harness.run();
+        harness.get_by_label("Add to SRLG").type_text("Bay conduit");
+        harness.key_press(egui::Key::Enter);
+        harness.run();
+    }
+    let groups = harness.state().doc.design().srlgs.clone();
+    assert_eq!(groups.len(), 1);
+    assert_eq!((groups[0].name.as_str(), groups[0].links.clone()), ("Bay conduit", vec![(0, 1), (1, 2)]));
+    harness.get_by_label_contains("In SRLG \"Bay conduit\" (2 links)");
+
+    harness.state_mut().forms.sweep_kind = pathcast::plan::SweepKind::Srlgs;
+    harness.run();
+    harness.get_by_label("Sweep failures").click();
+    wait_for(&mut harness, "the SRLG sweep", |app| app.sweep.is_some());
+    let (_, cases) = harness.state().sweep.clone().unwrap();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].case.name, "SRLG Bay conduit");
+    // Failing the group from the sweep list is one edit.
+    harness.get_by_label("SRLG Bay conduit").click();
+    harness.run();
+    assert!(harness.state().doc.is_failed(0, 1) && harness.state().doc.is_failed(1, 2));
+    harness.state_mut().run(Command::Undo);
+    assert!(harness.state().doc.failed().is_empty());
+}

@@ -9,7 +9,7 @@ use crate::net::routing;
 use crate::net::traffic::BadRate;
 use crate::net::{
     CapacitySource, LinkParams, Metric, Node, NodeId, Path, QosError, RouteError, Routing, Scenario,
-    Scheduler, TopologyError, TrafficSpec,
+    Scheduler, Srlg, TopologyError, TrafficSpec,
 };
 
 /// One change to the document.
@@ -85,6 +85,18 @@ pub enum Edit {
         to: NodeId,
         scheduler: Scheduler,
     },
+    /// Puts the duplex link `a`—`b` in the shared-risk link group `name` (made if new).
+    AddToSrlg {
+        name: String,
+        a: NodeId,
+        b: NodeId,
+    },
+    /// Takes the link out of the group; a group left empty goes.
+    RemoveFromSrlg {
+        name: String,
+        a: NodeId,
+        b: NodeId,
+    },
     /// Puts a pair's flow in a traffic class.
     SetClass {
         src: NodeId,
@@ -108,6 +120,8 @@ pub enum EditError {
     BadUtilisation(f64),
     #[error(transparent)]
     Qos(#[from] QosError),
+    #[error("give the shared-risk link group a name")]
+    SrlgName,
 }
 
 /// The edited scenario and everything the app derives from it.
@@ -419,6 +433,27 @@ impl Document {
                 scenario.qos.set_port(from, to, scheduler);
             }
             Edit::SetClass { src, dst, class } => scenario.qos.set_class(src, dst, class),
+            Edit::AddToSrlg { name, a, b } => {
+                let name = name.trim().to_owned();
+                if name.is_empty() {
+                    return Err(EditError::SrlgName);
+                }
+                if !scenario.topology.are_linked(a, b) {
+                    return Err(TopologyError::MissingLink(a, b).into());
+                }
+                let link = (a.min(b), a.max(b));
+                match scenario.srlgs.iter_mut().find(|g| g.name == name) {
+                    Some(group) if !group.links.contains(&link) => group.links.push(link),
+                    Some(_) => {}
+                    None => scenario.srlgs.push(Srlg { name, links: vec![link] }),
+                }
+            }
+            Edit::RemoveFromSrlg { name, a, b } => {
+                for group in scenario.srlgs.iter_mut().filter(|g| g.name == name) {
+                    group.links.retain(|&l| l != (a.min(b), a.max(b)));
+                }
+                scenario.srlgs.retain(|g| !g.links.is_empty());
+            }
         }
         if topology_changed {
             scenario.routing = Routing::shortest(&scenario.topology, METRIC);
@@ -517,6 +552,9 @@ pub(crate) mod tests {
             Edit::RestoreAllLinks,
             Edit::FailLinks(vec![(0, 1), (3, 4)]),
             Edit::RestoreAllLinks,
+            Edit::AddToSrlg { name: "Bay conduit".into(), a: 1, b: 0 },
+            Edit::AddToSrlg { name: "Bay conduit".into(), a: 1, b: 2 },
+            Edit::RemoveFromSrlg { name: "Bay conduit".into(), a: 0, b: 1 },
             Edit::SetPort { from: 0, to: 1, scheduler: Scheduler::weighted(Policy::Wfq, &[3.0, 1.0]) },
             Edit::SetClass { src: 0, dst: 1, class: 1 },
             Edit::DeleteLink { a: 14, b: 3 },

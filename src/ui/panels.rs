@@ -292,6 +292,7 @@ fn link_editor(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, comma
         commands.push(Command::Edit(Edit::SetLink { a, b, params }));
     }
     qos_panel::port_rows(ui, app, a, b, commands);
+    qos_panel::srlg_rows(ui, app, a, b, commands);
     ui.horizontal(|ui| link_actions(ui, app, a, b, commands));
 }
 

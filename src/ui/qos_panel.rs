@@ -1,5 +1,5 @@
-//! QoS controls: a link's port schedulers (policy and class weights, per direction), a pair's
-//! traffic class, and the heatmap's class filter.
+//! QoS and risk controls: a link's port schedulers (policy and class weights, per direction), its
+//! shared-risk link groups, a pair's traffic class, and the heatmap's class filter.
 
 use eframe::egui;
 
@@ -54,6 +54,25 @@ pub fn port_rows(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, com
             }
         });
     }
+}
+
+/// The shared-risk link groups the link `a`—`b` is in, each with a remove button, and a field
+/// that puts it in a group by name.
+pub fn srlg_rows(ui: &mut egui::Ui, app: &PathcastApp, a: NodeId, b: NodeId, commands: &mut Vec<Command>) {
+    let link = (a.min(b), a.max(b));
+    for group in app.doc.design().srlgs.iter().filter(|g| g.links.contains(&link)) {
+        ui.horizontal(|ui| {
+            ui.label(format!("In SRLG {:?} ({} links)", group.name, group.links.len()));
+            if ui.small_button("Remove").on_hover_text("Take this link out of the group").clicked() {
+                commands.push(Command::Edit(Edit::RemoveFromSrlg { name: group.name.clone(), a, b }));
+            }
+        });
+    }
+    ui.horizontal(|ui| {
+        if let Some(name) = committed_text(ui, "Add to SRLG", ("srlg", a, b), String::new()) {
+            commands.push(Command::Edit(Edit::AddToSrlg { name, a, b }));
+        }
+    });
 }
 
 /// Class weights typed as `60, 30, 10` (one per class, class 0 first).
