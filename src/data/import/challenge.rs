@@ -119,7 +119,7 @@ pub(super) fn read(
 /// Graph files number the variants of one network (`graph-geant2-wfq-12`): the network is the
 /// name without that number.
 fn network_name(stem: &str) -> &str {
-    match stem.rsplit_once(['-', '_']) {
+    match stem.rsplit_once('-') {
         Some((network, number)) if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) => {
             network
         }
@@ -451,7 +451,7 @@ mod tests {
     fn variants_of_a_network_share_its_name() {
         assert_eq!(network_name("graph-geant2-wfq-12"), "graph-geant2-wfq");
         assert_eq!(network_name("graph-geant2"), "graph-geant2");
-        assert_eq!(network_name("50nodes_3"), "50nodes");
+        assert_eq!(network_name("graph_nsfnet_wfq_60_30_10"), "graph_nsfnet_wfq_60_30_10");
     }
 
     #[test]
