@@ -281,6 +281,9 @@ pub struct PredictArgs {
     /// Scenario JSON.
     #[arg(long)]
     scenario: String,
+    /// A delay target for every pair (e.g. 150ms), in place of the scenario's global one.
+    #[arg(long, value_parser = crate::net::units::parse_seconds)]
+    target: Option<f64>,
     #[arg(long)]
     json: bool,
 }
@@ -298,6 +301,9 @@ pub struct SweepArgs {
     /// Cases and pairs to print (the JSON has them all).
     #[arg(long, default_value_t = 10)]
     limit: usize,
+    /// A delay target for every pair (e.g. 150ms), in place of the scenario's global one.
+    #[arg(long, value_parser = crate::net::units::parse_seconds)]
+    target: Option<f64>,
     #[arg(long)]
     json: bool,
 }
@@ -1004,7 +1010,10 @@ fn scenario_with_traffic(spec: &str, import: &ImportOptions) -> Result<Scenario>
 fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
     use crate::net::units::format_seconds;
     let model = trained_model(args.model.as_deref())?;
-    let scenario = scenario_with_traffic(&args.scenario, import)?;
+    let mut scenario = scenario_with_traffic(&args.scenario, import)?;
+    if let Some(target) = args.target {
+        scenario.targets.global_s = Some(target);
+    }
     if args.kind == crate::plan::SweepKind::Srlgs && scenario.srlgs.is_empty() {
         bail!("{} defines no SRLGs (a scenario's \"srlgs\" list, or the app's SRLG editor)", args.scenario);
     }
@@ -1033,8 +1042,10 @@ fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
             if c.disconnected > 0 { format!(", {} pairs cut off", c.disconnected) } else { String::new() };
         let flagged =
             if c.extrapolated > 0 { format!(" ({} extrapolated)", c.extrapolated) } else { String::new() };
+        let broken =
+            if c.targets_broken > 0 { format!(", {} over target", c.targets_broken) } else { String::new() };
         outln!(
-            "  {}: worst {}, mean {}{cut}{flagged}",
+            "  {}: worst {}, mean {}{cut}{broken}{flagged}",
             printable(&c.case.name),
             format_seconds(c.worst_delay_s),
             format_seconds(c.mean_delay_s)
@@ -1044,13 +1055,21 @@ fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
         Some(n) if !n.label.is_empty() => n.label.clone(),
         _ => id.to_string(),
     };
+    let broken = sweep.pairs.iter().filter(|p| p.breaks_target()).count();
+    if sweep.pairs.iter().any(|p| p.target_s.is_some()) {
+        outln!("{broken} pairs go over their delay target in some case");
+    }
     outln!("pairs by their worst case:");
     for p in sweep.pairs.iter().take(args.limit) {
         let worst =
             if p.worst_delay_s.is_finite() { format_seconds(p.worst_delay_s) } else { "cut off".into() };
         let flag = if p.extrapolated { " (extrapolated)" } else { "" };
+        let target = match p.target_s {
+            Some(t) if p.breaks_target() => format!(", over its {} target", format_seconds(t)),
+            _ => String::new(),
+        };
         outln!(
-            "  {} -> {}: {} (intact {}) under {}{flag}",
+            "  {} -> {}: {} (intact {}) under {}{target}{flag}",
             printable(&node(p.src)),
             printable(&node(p.dst)),
             worst,
@@ -1063,7 +1082,10 @@ fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
 
 fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
     let model = trained_model(args.model.as_deref())?;
-    let scenario = scenario_with_traffic(&args.scenario, import)?;
+    let mut scenario = scenario_with_traffic(&args.scenario, import)?;
+    if let Some(target) = args.target {
+        scenario.targets.global_s = Some(target);
+    }
     let prediction =
         model.predict(&scenario).with_context(|| format!("{}: cannot predict", args.scenario))?;
     let overloaded: Vec<_> = prediction.links.iter().filter(|l| l.overloaded).collect();
@@ -1088,6 +1110,7 @@ fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
             "links": prediction.links,
             "overloaded_links": overloaded.len(),
             "extrapolated_flows": prediction.extrapolated_flows(),
+            "target_violations": crate::plan::violations(&scenario, &prediction),
         });
         outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
@@ -1102,6 +1125,20 @@ fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
                 units::format_seconds(f.jitter_s2.max(0.0).sqrt()),
                 f.loss * 100.0
             );
+        }
+        let violations = crate::plan::violations(&scenario, &prediction);
+        if !violations.is_empty() {
+            outln!("{} pairs over their delay target, worst first:", violations.len());
+            for v in &violations {
+                let flag = if v.extrapolated { " (extrapolated: verify it)" } else { "" };
+                outln!(
+                    "  {} -> {}: {} > {}{flag}",
+                    v.src,
+                    v.dst,
+                    units::format_seconds(v.delay_s),
+                    units::format_seconds(v.target_s)
+                );
+            }
         }
     }
     for link in &overloaded {

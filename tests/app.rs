@@ -288,7 +288,12 @@ fn a_dataset_run_can_be_cancelled_and_keeps_its_finished_shards() {
         forms.dataset_out = out.path().join("ds").display().to_string();
         forms.dataset_samples = 100_000;
     }
+    harness.get_by_label("Generate dataset").scroll_to_me();
+    harness.run();
     harness.get_by_label("Generate dataset").click();
+    harness.run();
+    // The form opens at the foot of the side panel: bring its last field into view.
+    harness.get_by_label("Generate dataset").scroll_to_me();
     harness.run();
     harness.get_by_label("Generate").scroll_to_me();
     harness.run();
@@ -742,4 +747,25 @@ fn links_join_a_shared_risk_group_in_the_link_editor_and_the_group_can_be_swept(
     assert!(harness.state().doc.is_failed(0, 1) && harness.state().doc.is_failed(1, 2));
     harness.state_mut().run(Command::Undo);
     assert!(harness.state().doc.failed().is_empty());
+}
+
+#[test]
+fn a_delay_target_typed_in_marks_the_pairs_over_it() {
+    let mut harness = launch();
+    harness.get_by_label("Delay target, all pairs").focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Delay target, all pairs").type_text("400 ms");
+    harness.key_press(egui::Key::Enter);
+    wait_for(&mut harness, "predictions", |app| app.predictions_current());
+    assert_eq!(harness.state().doc.design().targets.global_s, Some(0.4));
+    let prediction = harness.state().prediction.clone().unwrap();
+    let over = prediction.flows.values().filter(|f| f.delay_s > 0.4).count();
+    assert!(over > 0, "NSFNet at 70 % has paths over 400 ms");
+    let cells = &harness.state().heatmap.as_ref().unwrap().1;
+    assert_eq!(cells.over_target.iter().filter(|&&o| o).count(), over);
+    harness.get_by_label_contains(&format!("{over} pair(s) over their delay target"));
+    // Undo takes the target back.
+    harness.state_mut().run(Command::Undo);
+    assert_eq!(harness.state().doc.design().targets.global_s, None);
 }

@@ -85,3 +85,42 @@ fn the_cli_sweeps_geant2s_double_link_failures() {
     let text = String::from_utf8_lossy(&err.get_output().stderr).to_string();
     assert!(text.contains("defines no SRLGs"), "{text}");
 }
+
+#[test]
+fn delay_targets_mark_the_pairs_and_failures_that_break_them() {
+    let model = pretrained::trained();
+    let mut s = ring();
+    let intact = model.predict(&s).unwrap();
+    let neighbour = intact.flows.iter().find(|f| (f.src, f.dst) == (0, 1)).unwrap().delay_s;
+    let across = intact.flows.iter().find(|f| (f.src, f.dst) == (0, 2)).unwrap().delay_s;
+    // Every pair meets a target just above the two-hop delay; 0 -> 1 gets a tighter one of its own.
+    s.targets.global_s = Some(across * 1.01);
+    s.targets.pairs.insert((0, 1), neighbour * 0.99);
+    let violations = pathcast::plan::violations(&s, &intact);
+    assert_eq!(violations.len(), 1);
+    assert_eq!((violations[0].src, violations[0].dst), (0, 1));
+    // Failing a link sends its neighbours three hops round: over the two-hop target.
+    let result = sweep(&model, &s, SweepKind::Links, Metric::Hops).unwrap();
+    let case = result.cases.iter().find(|c| c.case.links == [(2, 3)]).unwrap();
+    assert!(case.targets_broken >= 2, "2 -> 3 and 3 -> 2 go the long way: {case:?}");
+    assert!(result.pairs.iter().find(|p| (p.src, p.dst) == (2, 3)).unwrap().breaks_target());
+    // Targets are saved with the scenario.
+    assert_eq!(Scenario::from_json(s.to_json().as_bytes()).unwrap().targets, s.targets);
+}
+
+#[test]
+fn the_cli_lists_target_violations() {
+    let out = Command::cargo_bin("pathcast")
+        .unwrap()
+        .args(["predict", "--scenario", "nsfnet", "--target", "600ms", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let violations = json["target_violations"].as_array().unwrap();
+    assert!(!violations.is_empty());
+    assert!(violations.iter().all(|v| v["delay_s"].as_f64() > v["target_s"].as_f64()));
+    assert!(violations.iter().all(|v| v["target_s"] == 0.6));
+}

@@ -14,7 +14,7 @@ pub mod units;
 
 pub use qos::{ClassQueue, MAX_CLASSES, Policy, Qos, QosError, Scheduler};
 pub use routing::{Metric, Path, RouteError, Routing};
-pub use scenario::{Flow, PacketSizes, Scenario, ScenarioError, Srlg, TrafficSpec};
+pub use scenario::{DelayTargets, Flow, PacketSizes, Scenario, ScenarioError, Srlg, TrafficSpec};
 pub use topology::{
     CapacitySource, DEFAULT_CAPACITY_BPS, DEFAULT_QUEUE_PACKETS, DirectedLink, LinkParams, Node, NodeId,
     Topology, TopologyError,

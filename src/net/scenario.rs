@@ -1,7 +1,7 @@
 //! A scenario: topology + routing + traffic + packet-size model, and its JSON file format
 //! (`docs/scenario-format.md`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp1};
@@ -127,6 +127,27 @@ pub struct Scenario {
     pub qos: Qos,
     /// Shared-risk link groups: links that fail together.
     pub srlgs: Vec<Srlg>,
+    /// Delay targets: one for every pair, and per-pair ones that override it.
+    pub targets: DelayTargets,
+}
+
+/// The mean delays pairs must stay under (s).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DelayTargets {
+    pub global_s: Option<f64>,
+    pub pairs: BTreeMap<(NodeId, NodeId), f64>,
+}
+
+impl DelayTargets {
+    /// The target of the pair `src` → `dst`: its own, else the global one.
+    pub fn of(&self, src: NodeId, dst: NodeId) -> Option<f64> {
+        self.pairs.get(&(src, dst)).copied().or(self.global_s)
+    }
+
+    /// Whether a target is a usable delay: finite and positive.
+    pub fn valid(delay_s: f64) -> bool {
+        delay_s.is_finite() && delay_s > 0.0
+    }
 }
 
 /// A shared-risk link group: duplex links (smaller node first) that fail together, for example
@@ -149,6 +170,7 @@ impl Scenario {
             packets: PacketSizes::default(),
             qos: Qos::default(),
             srlgs: Vec::new(),
+            targets: DelayTargets::default(),
         }
     }
 
@@ -243,6 +265,7 @@ impl Scenario {
             packets: self.packets,
             qos: self.qos.clone(),
             srlgs: self.srlgs.clone(),
+            targets: self.targets.clone(),
         };
         (scenario, disconnected)
     }
@@ -319,6 +342,20 @@ impl Scenario {
                     links: g.links.iter().map(|&(a, b)| [index[&a] as u64, index[&b] as u64]).collect(),
                 })
                 .collect(),
+            targets: TargetsRecord {
+                global_s: self.targets.global_s,
+                pairs: self
+                    .targets
+                    .pairs
+                    .iter()
+                    .filter(|((s, d), _)| index.contains_key(s) && index.contains_key(d))
+                    .map(|(&(s, d), &delay_s)| PairTarget {
+                        src: index[&s] as u64,
+                        dst: index[&d] as u64,
+                        delay_s,
+                    })
+                    .collect(),
+            },
         };
         serde_json::to_string_pretty(&file).expect("scenario serialises") + "\n"
     }
@@ -402,6 +439,32 @@ struct ScenarioFile {
     ports: Vec<PortRecord>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     srlgs: Vec<SrlgRecord>,
+    #[serde(default, skip_serializing_if = "TargetsRecord::is_empty")]
+    targets: TargetsRecord,
+}
+
+/// Delay targets (v2).
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TargetsRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    global_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pairs: Vec<PairTarget>,
+}
+
+impl TargetsRecord {
+    fn is_empty(&self) -> bool {
+        self.global_s.is_none() && self.pairs.is_empty()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairTarget {
+    src: u64,
+    dst: u64,
+    delay_s: f64,
 }
 
 /// A shared-risk link group (v2).
@@ -540,6 +603,26 @@ impl ScenarioFile {
                 links.push((x.min(y), x.max(y)));
             }
             scenario.srlgs.push(Srlg { name: g.name.clone(), links });
+        }
+        if let Some(global) = self.targets.global_s {
+            if !DelayTargets::valid(global) {
+                return Err(ScenarioError::invalid(
+                    "targets",
+                    format!("global_s {global} must be a positive number of seconds"),
+                ));
+            }
+            scenario.targets.global_s = Some(global);
+        }
+        for (i, t) in self.targets.pairs.iter().enumerate() {
+            let place = format!("targets.pairs[{i}]");
+            let (src, dst) = (node_of(&place, t.src)?, node_of(&place, t.dst)?);
+            if !DelayTargets::valid(t.delay_s) || src == dst {
+                return Err(ScenarioError::invalid(
+                    &place,
+                    format!("delay_s {} must be a positive number of seconds between two nodes", t.delay_s),
+                ));
+            }
+            scenario.targets.pairs.insert((src, dst), t.delay_s);
         }
         for (i, f) in self.flows.iter().enumerate() {
             let (src, dst) = (ids[&f.src], ids[&f.dst]);

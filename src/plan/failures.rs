@@ -90,6 +90,8 @@ pub struct CaseImpact {
     pub disconnected: usize,
     /// Flows whose prediction is an extrapolation.
     pub extrapolated: usize,
+    /// Pairs with a delay target that the case puts over it, or cuts off.
+    pub targets_broken: usize,
 }
 
 /// A pair's worst case over the sweep.
@@ -107,6 +109,15 @@ pub struct PairWorst {
     pub case: Option<usize>,
     /// Whether that prediction is an extrapolation.
     pub extrapolated: bool,
+    /// The pair's delay target (s), if it has one.
+    pub target_s: Option<f64>,
+}
+
+impl PairWorst {
+    /// Whether some case puts the pair over its target (or cuts it off).
+    pub fn breaks_target(&self) -> bool {
+        self.target_s.is_some_and(|t| self.worst_delay_s > t)
+    }
 }
 
 fn finite_or_null<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -168,6 +179,7 @@ pub fn sweep(
                 worst_delay_s: f.delay_s,
                 case: None,
                 extrapolated: !f.extrapolated.is_empty(),
+                target_s: scenario.targets.of(src, dst),
             };
             ((src, dst), worst)
         })
@@ -185,6 +197,10 @@ pub fn sweep(
                 (worst.worst_delay_s, worst.case, worst.extrapolated) = (f64::INFINITY, Some(i), false);
             }
         }
+        let over =
+            |&(s, d): &(NodeId, NodeId), delay: f64| scenario.targets.of(s, d).is_some_and(|t| delay > t);
+        let targets_broken = result.delays.iter().filter(|(pair, (delay, _))| over(pair, *delay)).count()
+            + result.disconnected.iter().filter(|pair| over(pair, f64::INFINITY)).count();
         let finite: Vec<f64> = result.delays.values().map(|&(d, _)| d).collect();
         impacts.push(CaseImpact {
             case,
@@ -192,6 +208,7 @@ pub fn sweep(
             mean_delay_s: finite.iter().sum::<f64>() / finite.len().max(1) as f64,
             disconnected: result.disconnected.len(),
             extrapolated: result.delays.values().filter(|(_, x)| *x).count(),
+            targets_broken,
         });
     }
     let mut pairs: Vec<PairWorst> = pairs.into_values().collect();

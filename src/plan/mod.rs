@@ -1,6 +1,8 @@
 //! Planning on top of the model's predictions: failure sweeps over links, nodes, shared-risk link
-//! groups and link pairs, with each pair's worst case.
+//! groups and link pairs, with each pair's worst case, and the pairs over their delay targets.
 
 pub mod failures;
+pub mod targets;
 
 pub use failures::{CaseImpact, FailureCase, PairWorst, Sweep, SweepKind, cases, sweep};
+pub use targets::{Violation, violations};

@@ -80,6 +80,8 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
 
 /// The colour of warnings: overloaded links and extrapolated predictions.
 pub const WARNING: Color32 = Color32::from_rgb(255, 150, 40);
+/// The mark of pairs over their delay target.
+pub const OVER_TARGET: Color32 = Color32::from_rgb(255, 60, 200);
 
 fn summary(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let Some(p) = app.prediction.as_ref() else {
@@ -105,6 +107,25 @@ fn summary(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
                 "{} link(s) overloaded, e.g. {from} -> {to} offered {:.0} % of its capacity: they drop the excess",
                 overloaded.len(),
                 load * 100.0
+            ),
+        );
+    }
+    let design = app.doc.design();
+    let over: Vec<_> = p
+        .flows
+        .iter()
+        .filter(|&(&(s, d), f)| design.targets.of(s, d).is_some_and(|t| f.delay_s > t))
+        .map(|(pair, _)| *pair)
+        .collect();
+    if let Some(&(s, d)) = over.first() {
+        let topology = &design.topology;
+        ui.colored_label(
+            OVER_TARGET,
+            format!(
+                "{} pair(s) over their delay target (squared on the heatmap), e.g. {} -> {}",
+                over.len(),
+                node_label(topology, s),
+                node_label(topology, d)
             ),
         );
     }
@@ -230,6 +251,11 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
         .filter(|&i| cells.extrapolated[i])
         .map(|i| [(i % n) as f64, (n - 1 - i / n) as f64])
         .collect();
+    // Pairs over their delay target get a square, also at the tile centres.
+    let over: Vec<[f64; 2]> = (0..n * n)
+        .filter(|&i| cells.over_target[i])
+        .map(|i| [(i % n) as f64, (n - 1 - i / n) as f64])
+        .collect();
     let response = Plot::new("heatmap")
         .height(300.0)
         .data_aspect(1.0)
@@ -262,6 +288,15 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
                     .show_labels(false)
                     .name("delay"),
             );
+            if !over.is_empty() {
+                plot.points(
+                    Points::new("over target", PlotPoints::from(over))
+                        .shape(egui_plot::MarkerShape::Square)
+                        .filled(false)
+                        .radius(4.5)
+                        .color(OVER_TARGET),
+                );
+            }
             if !marks.is_empty() {
                 plot.points(
                     Points::new("extrapolated", PlotPoints::from(marks))

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::net::routing;
 use crate::net::traffic::BadRate;
 use crate::net::{
-    CapacitySource, LinkParams, Metric, Node, NodeId, Path, QosError, RouteError, Routing, Scenario,
-    Scheduler, Srlg, TopologyError, TrafficSpec,
+    CapacitySource, DelayTargets, LinkParams, Metric, Node, NodeId, Path, QosError, RouteError, Routing,
+    Scenario, Scheduler, Srlg, TopologyError, TrafficSpec,
 };
 
 /// One change to the document.
@@ -97,6 +97,14 @@ pub enum Edit {
         a: NodeId,
         b: NodeId,
     },
+    /// Sets the delay target of every pair without its own (`None` removes it).
+    SetGlobalTarget(Option<f64>),
+    /// Sets a pair's own delay target (`None`: the global one applies).
+    SetPairTarget {
+        src: NodeId,
+        dst: NodeId,
+        target_s: Option<f64>,
+    },
     /// Puts a pair's flow in a traffic class.
     SetClass {
         src: NodeId,
@@ -122,6 +130,8 @@ pub enum EditError {
     Qos(#[from] QosError),
     #[error("give the shared-risk link group a name")]
     SrlgName,
+    #[error("a delay target must be a positive time, got {0} s")]
+    BadTarget(f64),
 }
 
 /// The edited scenario and everything the app derives from it.
@@ -324,6 +334,7 @@ impl Document {
                 scenario.topology.remove_node(node)?;
                 scenario.traffic.remove_node(node);
                 scenario.qos.remove_node(node);
+                scenario.targets.pairs.retain(|&(s, d), _| s != node && d != node);
                 for group in &mut scenario.srlgs {
                     group.links.retain(|&(a, b)| a != node && b != node);
                 }
@@ -433,6 +444,23 @@ impl Document {
                 scenario.qos.set_port(from, to, scheduler);
             }
             Edit::SetClass { src, dst, class } => scenario.qos.set_class(src, dst, class),
+            Edit::SetGlobalTarget(target) => {
+                if let Some(t) = target.filter(|&t| !DelayTargets::valid(t)) {
+                    return Err(EditError::BadTarget(t));
+                }
+                scenario.targets.global_s = target;
+            }
+            Edit::SetPairTarget { src, dst, target_s } => match target_s {
+                Some(t) if !DelayTargets::valid(t) => return Err(EditError::BadTarget(t)),
+                Some(t) => {
+                    scenario.topology.check_node(src)?;
+                    scenario.topology.check_node(dst)?;
+                    scenario.targets.pairs.insert((src, dst), t);
+                }
+                None => {
+                    scenario.targets.pairs.remove(&(src, dst));
+                }
+            },
             Edit::AddToSrlg { name, a, b } => {
                 let name = name.trim().to_owned();
                 if name.is_empty() {
@@ -555,6 +583,8 @@ pub(crate) mod tests {
             Edit::AddToSrlg { name: "Bay conduit".into(), a: 1, b: 0 },
             Edit::AddToSrlg { name: "Bay conduit".into(), a: 1, b: 2 },
             Edit::RemoveFromSrlg { name: "Bay conduit".into(), a: 0, b: 1 },
+            Edit::SetGlobalTarget(Some(0.25)),
+            Edit::SetPairTarget { src: 0, dst: 13, target_s: Some(0.1) },
             Edit::SetPort { from: 0, to: 1, scheduler: Scheduler::weighted(Policy::Wfq, &[3.0, 1.0]) },
             Edit::SetClass { src: 0, dst: 1, class: 1 },
             Edit::DeleteLink { a: 14, b: 3 },

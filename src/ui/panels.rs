@@ -410,6 +410,7 @@ fn traffic(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>
             }
         });
     }
+    qos_panel::target_fields(ui, app, commands);
     let design = app.doc.design();
     let total: f64 = design.traffic.iter().map(|(_, _, r)| r).sum();
     ui.label(format!("{} pairs, {} offered in total", design.traffic.len(), format_bps(total)));

@@ -1,8 +1,9 @@
-//! QoS and risk controls: a link's port schedulers (policy and class weights, per direction), its
-//! shared-risk link groups, a pair's traffic class, and the heatmap's class filter.
+//! Planning controls: a link's port schedulers (policy and class weights, per direction) and
+//! shared-risk link groups, delay targets, a pair's traffic class, and the heatmap's class filter.
 
 use eframe::egui;
 
+use crate::net::units::{format_seconds, parse_seconds};
 use crate::net::{MAX_CLASSES, NodeId, Policy, Scheduler};
 use crate::ui::document::Edit;
 use crate::ui::fields::committed_text;
@@ -89,6 +90,51 @@ pub fn parse_weights(text: &str) -> Result<Vec<f64>, String> {
         return Err(format!("give 1 to {MAX_CLASSES} weights, one per class"));
     }
     Ok(weights)
+}
+
+/// The delay target fields: every pair's, and the selected pair's own. Empty text or `none`
+/// removes a target.
+pub fn target_fields(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
+    let targets = &app.doc.design().targets;
+    ui.horizontal(|ui| {
+        if let Some(typed) = target_field(ui, "Delay target, all pairs", "global target", targets.global_s) {
+            match typed {
+                Ok(target) => commands.push(Command::Edit(Edit::SetGlobalTarget(target))),
+                Err(why) => commands.push(Command::Refuse(why)),
+            }
+        }
+    });
+    if let Some((src, dst)) = app.view.pair {
+        let label = format!(
+            "Target {} -> {}",
+            node_label(&app.doc.design().topology, src),
+            node_label(&app.doc.design().topology, dst)
+        );
+        ui.horizontal(|ui| {
+            if let Some(typed) =
+                target_field(ui, &label, ("pair target", src, dst), targets.pairs.get(&(src, dst)).copied())
+            {
+                match typed {
+                    Ok(target_s) => commands.push(Command::Edit(Edit::SetPairTarget { src, dst, target_s })),
+                    Err(why) => commands.push(Command::Refuse(why)),
+                }
+            }
+        });
+    }
+}
+
+/// A delay target typed with units (`150 ms`), or `none`.
+fn target_field(
+    ui: &mut egui::Ui,
+    label: &str,
+    id_salt: impl std::hash::Hash + std::fmt::Debug,
+    current: Option<f64>,
+) -> Option<Result<Option<f64>, String>> {
+    let shown = current.map_or_else(|| "none".to_owned(), format_seconds);
+    committed_text(ui, label, id_salt, shown).map(|text| match text.trim() {
+        "" | "none" | "-" => Ok(None),
+        t => parse_seconds(t).map(Some),
+    })
 }
 
 /// The selected pair's traffic class.

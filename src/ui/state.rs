@@ -285,6 +285,8 @@ pub struct HeatmapCells {
     pub values: Vec<f64>,
     /// Row-major: whether the pair's prediction is an extrapolation.
     pub extrapolated: Vec<bool>,
+    /// Row-major: whether the pair's predicted delay is over its delay target.
+    pub over_target: Vec<bool>,
     pub diff: bool,
 }
 
@@ -296,12 +298,15 @@ impl HeatmapCells {
         let nodes: Vec<NodeId> = app.doc.design().topology.node_ids().collect();
         let mut values = Vec::with_capacity(nodes.len() * nodes.len());
         let mut extrapolated = Vec::with_capacity(nodes.len() * nodes.len());
+        let mut over_target = Vec::with_capacity(nodes.len() * nodes.len());
         for &src in &nodes {
             for &dst in &nodes {
                 let in_class =
                     app.view.heatmap_class.is_none_or(|c| app.doc.design().qos.class(src, dst) == c);
                 let flow = prediction.flows.get(&(src, dst)).filter(|_| in_class);
                 extrapolated.push(flow.is_some_and(|f| !f.extrapolated.is_empty()));
+                let target = app.doc.design().targets.of(src, dst);
+                over_target.push(flow.zip(target).is_some_and(|(f, t)| f.delay_s > t));
                 let now = flow.map(|f| f.delay_s * 1e3);
                 let value = match (now, baseline) {
                     (Some(now), None) => now,
@@ -313,7 +318,7 @@ impl HeatmapCells {
                 values.push(value);
             }
         }
-        Some(HeatmapCells { nodes, values, extrapolated, diff })
+        Some(HeatmapCells { nodes, values, extrapolated, over_target, diff })
     }
 
     /// The colour scale's ends: 0 to the largest value, or symmetric about 0 for a change.

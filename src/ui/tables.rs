@@ -259,13 +259,21 @@ fn sweep(sources: &Sources) -> Table {
                     seconds(impact.worst_delay_s),
                     seconds(impact.mean_delay_s),
                     Cell::number(impact.disconnected as f64, impact.disconnected.to_string()),
+                    Cell::number(impact.targets_broken as f64, impact.targets_broken.to_string()),
                     Cell::number(impact.extrapolated as f64, impact.extrapolated.to_string()),
                 ],
             }
         })
         .collect();
     Table {
-        columns: vec!["failure", "worst delay (s)", "mean delay (s)", "pairs cut off", "extrapolated flows"],
+        columns: vec![
+            "failure",
+            "worst delay (s)",
+            "mean delay (s)",
+            "pairs cut off",
+            "pairs over target",
+            "extrapolated flows",
+        ],
         rows,
     }
 }
