@@ -106,6 +106,9 @@ pub enum Command {
     /// Fail every link, node, SRLG or pair of links in turn and predict each case: the cases
     /// ranked, and each pair's worst case with the failure that causes it.
     Sweep(SweepArgs),
+    /// Demand matrices: CSV export and import, growth projections.
+    #[command(subcommand)]
+    Demands(DemandsCommand),
     /// Measurements that take minutes: the reference table.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -286,6 +289,40 @@ pub struct PredictArgs {
     target: Option<f64>,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemandsCommand {
+    /// Write a scenario's demands as CSV (src,dst,rate; nodes by name, rates in bit/s).
+    Export {
+        scenario: String,
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+    /// Replace a scenario's demands with a CSV file's and save the scenario.
+    Import {
+        scenario: String,
+        csv: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+    /// Grow every rate by a factor per year and predict each year: delays, pairs over their
+    /// delay target, and the year each pair first goes over it.
+    Grow {
+        scenario: String,
+        /// Yearly growth factor, e.g. 1.3 for +30 % a year.
+        #[arg(long)]
+        factor: f64,
+        #[arg(long, default_value_t = 5)]
+        years: u32,
+        /// A delay target for every pair (e.g. 150ms), in place of the scenario's global one.
+        #[arg(long, value_parser = crate::net::units::parse_seconds)]
+        target: Option<f64>,
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -493,6 +530,7 @@ pub fn run(command: Command, import: &ImportOptions) -> Result<()> {
         Command::Eval(args) => eval(args),
         Command::Predict(args) => predict(args, import),
         Command::Sweep(args) => sweep(args, import),
+        Command::Demands(command) => demands(command, import),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
         Command::Bench(BenchCommand::Generalization(args)) => bench_generalization(args),
     }
@@ -979,6 +1017,68 @@ fn eval(args: EvalArgs) -> Result<()> {
                 m.mape,
                 m.paths
             );
+        }
+    }
+    Ok(())
+}
+
+fn demands(command: DemandsCommand, import: &ImportOptions) -> Result<()> {
+    use crate::net::units::format_seconds;
+    use crate::plan::demands;
+    match command {
+        DemandsCommand::Export { scenario, out } => {
+            let scenario = load(&scenario, import)?.scenario;
+            crate::fsutil::write_atomic(&out, demands::to_csv(&scenario).as_bytes())
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!("{} demands written to {}", scenario.traffic.len(), out.display());
+        }
+        DemandsCommand::Import { scenario: spec, csv, out } => {
+            let mut scenario = load(&spec, import)?.scenario;
+            let text =
+                std::fs::read_to_string(&csv).with_context(|| format!("cannot read {}", csv.display()))?;
+            scenario.traffic =
+                demands::from_csv(&scenario, &text).with_context(|| csv.display().to_string())?;
+            save(&out, &scenario)?;
+            eprintln!("{} demands from {} in {}", scenario.traffic.len(), csv.display(), out.display());
+        }
+        DemandsCommand::Grow { scenario: spec, factor, years, target, model, json } => {
+            if !(factor.is_finite() && factor > 0.0) || years > 100 {
+                bail!("--factor must be positive and --years at most 100");
+            }
+            let model = trained_model(model.as_deref())?;
+            let mut scenario = scenario_with_traffic(&spec, import)?;
+            if let Some(target) = target {
+                scenario.targets.global_s = Some(target);
+            }
+            let growth = demands::growth(&model, &scenario, factor, years)
+                .with_context(|| format!("{spec}: cannot predict"))?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&growth)?);
+                return Ok(());
+            }
+            outln!(
+                "{:>4} {:>7} {:>10} {:>10} {:>11} {:>12}",
+                "year",
+                "rates",
+                "mean",
+                "worst",
+                "over target",
+                "extrapolated"
+            );
+            for y in &growth.years {
+                outln!(
+                    "{:>4} {:>6.2}x {:>10} {:>10} {:>11} {:>12}",
+                    y.year,
+                    y.scale,
+                    format_seconds(y.mean_delay_s),
+                    format_seconds(y.worst_delay_s),
+                    y.over_target,
+                    y.extrapolated
+                );
+            }
+            for (src, dst, year) in growth.first_breaks.iter().take(10) {
+                outln!("  {src} -> {dst} first goes over its target in year {year}");
+            }
         }
     }
     Ok(())

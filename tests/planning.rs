@@ -124,3 +124,76 @@ fn the_cli_lists_target_violations() {
     assert!(violations.iter().all(|v| v["delay_s"].as_f64() > v["target_s"].as_f64()));
     assert!(violations.iter().all(|v| v["target_s"] == 0.6));
 }
+
+fn nsfnet() -> Scenario {
+    let topology = pathcast::net::builtin::load("nsfnet").unwrap().topology;
+    let spec = pathcast::net::TrafficSpec { seed: 4, max_avg_lambda: None, max_utilization: Some(0.6) };
+    Scenario::generate("nsfnet", topology, spec).unwrap()
+}
+
+#[test]
+fn demands_round_trip_through_csv_by_name_and_bad_rows_name_their_line() {
+    use pathcast::plan::demands::{from_csv, to_csv};
+    let s = nsfnet();
+    let text = to_csv(&s);
+    assert!(text.starts_with("src,dst,rate\nSeattle,Palo Alto,"), "{text}");
+    assert_eq!(from_csv(&s, &text).unwrap(), s.traffic);
+    // Ids, units and zero rates are read too.
+    let m = from_csv(&s, "src,dst,rate\n0,13,2.5k\nHouston,Atlanta,1 kbit/s\n1,2,0\n").unwrap();
+    assert_eq!((m.get(0, 13), m.get(5, 12), m.len()), (2500.0, 1000.0, 2));
+    let err = |text: &str| from_csv(&s, text).unwrap_err().to_string();
+    assert_eq!(err("src,dst,rate\n0,1,1k\nGotham,1,1k\n"), "line 3: \"Gotham\" is not a node's label or id");
+    assert_eq!(err("src,dst,rate\n0,1,1k\n0,1,2k\n"), "line 3: 0 -> 1 is given twice (first on line 2)");
+    assert!(err("src,dst,rate\n0,1,fast\n").starts_with("line 2: \"fast\" is not a bit rate"));
+    assert!(err("from,to,bps\n").contains("src,dst,rate"));
+}
+
+#[test]
+fn growth_finds_the_year_each_pair_first_breaks_its_target() {
+    let model = pretrained::trained();
+    let mut s = nsfnet();
+    s.targets.global_s = Some(0.5);
+    let growth = pathcast::plan::demands::growth(&model, &s, 1.15, 4).unwrap();
+    assert_eq!(growth.years.len(), 5);
+    assert!((growth.years[4].scale - 1.15f64.powi(4)).abs() < 1e-12);
+    assert!(growth.years.windows(2).all(|w| w[1].mean_delay_s > w[0].mean_delay_s), "{growth:?}");
+    assert!(growth.years.windows(2).all(|w| w[1].over_target >= w[0].over_target));
+    // A pair first over its target in year y is over it then and was not the year before.
+    for &(src, dst, year) in &growth.first_breaks {
+        let mut grown = s.clone();
+        grown.traffic.scale(1.15f64.powi(year as i32));
+        let delay = |g: &Scenario| {
+            model
+                .predict(g)
+                .unwrap()
+                .flows
+                .iter()
+                .find(|f| (f.src as usize, f.dst as usize) == (src, dst))
+                .unwrap()
+                .delay_s
+        };
+        assert!(delay(&grown) > 0.5);
+        if year > 0 {
+            let mut before = s.clone();
+            before.traffic.scale(1.15f64.powi(year as i32 - 1));
+            assert!(delay(&before) <= 0.5);
+        }
+    }
+    assert_eq!(growth.first_breaks.len(), growth.years[4].over_target, "targets stay broken as rates grow");
+}
+
+#[test]
+fn the_cli_exports_and_imports_demands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, out) = (dir.path().join("d.csv"), dir.path().join("s.json"));
+    let run = |args: &[&str]| Command::cargo_bin("pathcast").unwrap().args(args).assert().success();
+    std::fs::write(&csv, "src,dst,rate\nSeattle,Houston,3k\nHouston,Seattle,1.5 kbit/s\n").unwrap();
+    run(&["demands", "import", "nsfnet", csv.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let s = Scenario::from_json(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!((s.traffic.len(), s.traffic.get(0, 5), s.traffic.get(5, 0)), (2, 3000.0, 1500.0));
+    run(&["demands", "export", out.to_str().unwrap(), "-o", csv.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "src,dst,rate\nSeattle,Houston,3000 bit/s\nHouston,Seattle,1500 bit/s\n"
+    );
+}

@@ -1,6 +1,8 @@
 //! Planning on top of the model's predictions: failure sweeps over links, nodes, shared-risk link
-//! groups and link pairs, with each pair's worst case, and the pairs over their delay targets.
+//! groups and link pairs, with each pair's worst case; the pairs over their delay targets;
+//! demand matrices in CSV and their growth year by year.
 
+pub mod demands;
 pub mod failures;
 pub mod targets;
 
