@@ -769,3 +769,32 @@ fn a_delay_target_typed_in_marks_the_pairs_over_it() {
     harness.state_mut().run(Command::Undo);
     assert_eq!(harness.state().doc.design().targets.global_s, None);
 }
+
+#[test]
+fn demands_import_from_a_csv_file_as_one_undoable_edit_and_bad_rows_are_refused() {
+    let mut harness = launch();
+    let dir = tempfile::tempdir().unwrap();
+    let (good, bad) = (dir.path().join("d.csv"), dir.path().join("bad.csv"));
+    std::fs::write(&good, "src,dst,rate\nSeattle,Houston,3k\nAtlanta,Seattle,1 kbit/s\n").unwrap();
+    std::fs::write(&bad, "src,dst,rate\nSeattle,Gotham,3k\n").unwrap();
+    let import = |harness: &mut Harness<'_, PathcastApp>, file: &std::path::Path| {
+        harness.get_by_label("File").click();
+        harness.run();
+        harness.get_by_label("Import demands (CSV)…").click();
+        harness.run();
+        harness.state_mut().file_prompt.as_mut().unwrap().path = file.to_str().unwrap().into();
+        harness.run();
+        harness.get_by_label("Import").click();
+    };
+    let before = harness.state().doc.design().traffic.clone();
+    import(&mut harness, &bad);
+    wait_for(&mut harness, "the refusal", |app| app.status.error);
+    assert!(harness.state().status.message.contains("line 2: \"Gotham\""), "{:?}", harness.state().status);
+    assert_eq!(harness.state().doc.design().traffic, before);
+
+    import(&mut harness, &good);
+    wait_for(&mut harness, "the import", |app| app.doc.design().traffic.len() == 2);
+    assert_eq!(harness.state().doc.design().traffic.get(0, 5), 3000.0);
+    harness.state_mut().run(Command::Undo);
+    assert_eq!(harness.state().doc.design().traffic, before);
+}

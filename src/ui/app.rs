@@ -436,6 +436,11 @@ impl PathcastApp {
                 let table = tables::build(&self.table_sources(), kind).view(&view);
                 self.jobs.export(with_default_extension(path, "csv"), table.to_csv());
             }
+            DialogPurpose::ExportDemands => {
+                let csv = crate::plan::demands::to_csv(self.doc.design());
+                self.jobs.export(with_default_extension(path, "csv"), csv);
+            }
+            DialogPurpose::ImportDemands => self.jobs.import_demands(path, self.doc.design().clone()),
         }
     }
 
@@ -479,6 +484,16 @@ impl PathcastApp {
                 }
             }
             JobEvent::Exported { path, result: Ok(()) } => self.info(format!("Exported {}", path.display())),
+            JobEvent::DemandsRead { path, result: Ok(traffic) } => {
+                let pairs = traffic.len();
+                self.edit(Edit::SetTraffic(traffic));
+                if !self.status.error {
+                    self.info(format!("{pairs} demands from {}", path.display()));
+                }
+            }
+            JobEvent::DemandsRead { path, result: Err(message) } => {
+                self.error(format!("Demands not imported from {}: {message}", path.display()))
+            }
             JobEvent::Exported { result: Err(message), .. } => self.error(format!("Not exported: {message}")),
             JobEvent::Saved { result: Err(message), .. } => {
                 self.continue_after_save = false;

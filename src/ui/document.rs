@@ -9,7 +9,7 @@ use crate::net::routing;
 use crate::net::traffic::BadRate;
 use crate::net::{
     CapacitySource, DelayTargets, LinkParams, Metric, Node, NodeId, Path, QosError, RouteError, Routing,
-    Scenario, Scheduler, Srlg, TopologyError, TrafficSpec,
+    Scenario, Scheduler, Srlg, TopologyError, TrafficMatrix, TrafficSpec,
 };
 
 /// One change to the document.
@@ -63,6 +63,8 @@ pub enum Edit {
         peak_utilisation: f64,
     },
     ScaleTraffic(f64),
+    /// Replaces the demand matrix (an imported one).
+    SetTraffic(TrafficMatrix),
     SetRate {
         src: NodeId,
         dst: NodeId,
@@ -412,6 +414,14 @@ impl Document {
                 }
                 scenario.traffic.scale(factor);
             }
+            Edit::SetTraffic(traffic) => {
+                if let Some((src, dst, _)) =
+                    traffic.iter().find(|&(s, d, r)| r > 0.0 && scenario.routing.path(s, d).is_none())
+                {
+                    return Err(RouteError::NoPath { src, dst }.into());
+                }
+                scenario.traffic = traffic;
+            }
             Edit::SetRate { src, dst, rate_bps } => {
                 if rate_bps > 0.0 && scenario.routing.path(src, dst).is_none() {
                     return Err(RouteError::NoPath { src, dst }.into());
@@ -573,6 +583,8 @@ pub(crate) mod tests {
             Edit::ResetRoute { src: 0, dst: 13 },
             Edit::GenerateTraffic { seed: 9, peak_utilisation: 0.6 },
             Edit::ScaleTraffic(1.5),
+            Edit::SetTraffic(Default::default()),
+            Edit::GenerateTraffic { seed: 2, peak_utilisation: 0.5 },
             Edit::SetRate { src: 0, dst: 1, rate_bps: 123.0 },
             Edit::FailLink { a: 0, b: 2 },
             Edit::RestoreLink { a: 0, b: 2 },

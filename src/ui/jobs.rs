@@ -10,7 +10,8 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::data::dataset::{self, GenerateRequest};
 use crate::net::files;
-use crate::net::{Scenario, Topology};
+use crate::net::{Scenario, Topology, TrafficMatrix};
+use crate::plan::demands;
 use crate::sim::{GeneratorConfig, SimConfig, SimResult, Watch, simulate_watched};
 use crate::ui::predictor::Wake;
 use crate::ui::tables::TableKind;
@@ -25,6 +26,9 @@ pub enum DialogPurpose {
     DatasetOut,
     /// A table as CSV.
     ExportCsv(TableKind),
+    /// The demand matrix as CSV (`src,dst,rate`), read or written.
+    ImportDemands,
+    ExportDemands,
 }
 
 /// A finished (or progressing) job.
@@ -46,6 +50,10 @@ pub enum JobEvent {
     Exported {
         path: PathBuf,
         result: Result<(), String>,
+    },
+    DemandsRead {
+        path: PathBuf,
+        result: Result<TrafficMatrix, String>,
     },
     Verified {
         revision: u64,
@@ -135,7 +143,10 @@ impl Jobs {
                 DialogPurpose::SaveScenario => dialog.add_filter("pathcast scenario", &["json"]).save_file(),
                 DialogPurpose::SaveTopology => dialog.add_filter("Topology Zoo GML", &["gml"]).save_file(),
                 DialogPurpose::TrainingData | DialogPurpose::DatasetOut => dialog.pick_folder(),
-                DialogPurpose::ExportCsv(_) => dialog.add_filter("CSV", &["csv"]).save_file(),
+                DialogPurpose::ExportCsv(_) | DialogPurpose::ExportDemands => {
+                    dialog.add_filter("CSV", &["csv"]).save_file()
+                }
+                DialogPurpose::ImportDemands => dialog.add_filter("CSV", &["csv"]).pick_file(),
             };
             JobEvent::Picked { purpose, path }
         });
@@ -162,6 +173,17 @@ impl Jobs {
         self.spawn("export", move || {
             let result = crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string());
             JobEvent::Exported { path, result }
+        });
+    }
+
+    /// Reads a demand CSV for `scenario`'s nodes.
+    pub fn import_demands(&self, path: PathBuf, scenario: Scenario) {
+        self.spawn("demands", move || {
+            let result = crate::fsutil::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned()))
+                .and_then(|text| demands::from_csv(&scenario, &text).map_err(|e| e.to_string()));
+            JobEvent::DemandsRead { path, result }
         });
     }
 

@@ -49,6 +49,13 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command
                 commands.push(Command::Pick(DialogPurpose::SaveTopology));
             }
             ui.separator();
+            if ui.button("Import demands (CSV)…").clicked() {
+                commands.push(Command::Pick(DialogPurpose::ImportDemands));
+            }
+            if ui.button("Export demands (CSV)…").clicked() {
+                commands.push(Command::Pick(DialogPurpose::ExportDemands));
+            }
+            ui.separator();
             if ui.button("Quit").clicked() {
                 commands.push(Command::Close);
             }
@@ -148,6 +155,8 @@ pub fn file_prompt(ctx: &egui::Context, app: &mut PathcastApp, commands: &mut Ve
         DialogPurpose::TrainingData => ("Add a dataset directory", "Add"),
         DialogPurpose::DatasetOut => ("Generate the dataset into", "Choose"),
         DialogPurpose::ExportCsv(_) => ("Export the table as (CSV)", "Export"),
+        DialogPurpose::ImportDemands => ("Import demands from (CSV: src,dst,rate)", "Import"),
+        DialogPurpose::ExportDemands => ("Export the demands as (CSV)", "Export"),
     };
     let purpose = prompt.purpose;
     egui::Modal::new(egui::Id::unique("pathcast-file-prompt")).show(ctx, |ui| {

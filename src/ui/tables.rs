@@ -216,6 +216,8 @@ fn flows(sources: &Sources) -> Table {
             let reasons = flow.map_or(String::new(), |f| {
                 f.extrapolated.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
             });
+            let target = sources.doc.design().targets.of(src, dst);
+            let over = flow.zip(target).is_some_and(|(f, t)| f.delay_s > t);
             Row {
                 key: RowKey::Pair(src, dst),
                 cells: vec![
@@ -226,6 +228,8 @@ fn flows(sources: &Sources) -> Table {
                     flow.map_or_else(missing, |f| seconds(f.delay_s)),
                     flow.map_or_else(missing, |f| seconds(f.jitter_s2.max(0.0).sqrt())),
                     flow.map_or_else(missing, |f| percent(f.loss)),
+                    target.map_or_else(missing, seconds),
+                    Cell::Text(if over { "over".into() } else { String::new() }),
                     Cell::Text(reasons),
                 ],
             }
@@ -239,6 +243,8 @@ fn flows(sources: &Sources) -> Table {
         "delay (s)",
         "jitter (s, std)",
         "loss",
+        "delay target (s)",
+        "target",
         "extrapolated",
     ];
     Table { columns, rows }
