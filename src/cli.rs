@@ -106,6 +106,9 @@ pub enum Command {
     /// Fail every link, node, SRLG or pair of links in turn and predict each case: the cases
     /// ranked, and each pair's worst case with the failure that causes it.
     Sweep(SweepArgs),
+    /// Suggest the cheapest capacity upgrades that meet every delay target, also under a
+    /// failure sweep, and check the plan with the simulator.
+    Upgrade(UpgradeArgs),
     /// Demand matrices: CSV export and import, growth projections.
     #[command(subcommand)]
     Demands(DemandsCommand),
@@ -287,6 +290,33 @@ pub struct PredictArgs {
     /// A delay target for every pair (e.g. 150ms), in place of the scenario's global one.
     #[arg(long, value_parser = crate::net::units::parse_seconds)]
     target: Option<f64>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// Scenario JSON, GML or built-in name (generated traffic when it has none).
+    scenario: String,
+    /// A delay target for every pair (e.g. 150ms), in place of the scenario's global one.
+    #[arg(long, value_parser = crate::net::units::parse_seconds)]
+    target: Option<f64>,
+    /// Failures the targets must also hold under: links, nodes, srlgs, double-links.
+    #[arg(long, value_enum)]
+    failures: Option<crate::plan::SweepKind>,
+    /// Each step multiplies a link's capacity by this.
+    #[arg(long, default_value_t = 2.0)]
+    step: f64,
+    /// The cost of one step on one link.
+    #[arg(long, default_value_t = 1.0)]
+    cost: f64,
+    #[arg(long, default_value_t = 30)]
+    max_steps: u32,
+    /// Write the upgraded scenario here.
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    #[arg(long)]
+    model: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -531,6 +561,7 @@ pub fn run(command: Command, import: &ImportOptions) -> Result<()> {
         Command::Predict(args) => predict(args, import),
         Command::Sweep(args) => sweep(args, import),
         Command::Demands(command) => demands(command, import),
+        Command::Upgrade(args) => upgrade(args, import),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
         Command::Bench(BenchCommand::Generalization(args)) => bench_generalization(args),
     }
@@ -1019,6 +1050,87 @@ fn eval(args: EvalArgs) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+fn upgrade(args: UpgradeArgs, import: &ImportOptions) -> Result<()> {
+    use crate::net::units::{format_bps, format_seconds};
+    use crate::plan::upgrades::{UpgradeRules, suggest};
+    if !(args.step.is_finite() && args.step > 1.0 && args.cost.is_finite() && args.cost > 0.0) {
+        bail!("--step must be above 1 and --cost positive");
+    }
+    let model = trained_model(args.model.as_deref())?;
+    let mut scenario = scenario_with_traffic(&args.scenario, import)?;
+    if let Some(target) = args.target {
+        scenario.targets.global_s = Some(target);
+    }
+    if scenario.targets.global_s.is_none() && scenario.targets.pairs.is_empty() {
+        bail!("{} has no delay targets: give --target (e.g. 150ms)", args.scenario);
+    }
+    let rules = UpgradeRules {
+        step_factor: args.step,
+        cost_per_step: args.cost,
+        max_steps: args.max_steps,
+        failures: args.failures,
+    };
+    let (plan, upgraded) = suggest(&model, &scenario, rules, Metric::Hops)
+        .with_context(|| format!("{}: cannot predict", args.scenario))?;
+    // The simulator checks the plan with nothing failed.
+    let config = SimConfig { packets_per_flow: 2000, target_relative_se: Some(0.02), ..SimConfig::default() };
+    let simulated =
+        crate::sim::simulate(&upgraded, &config).context("cannot simulate the upgraded scenario")?;
+    let over_simulated: Vec<_> = simulated
+        .flows
+        .iter()
+        .filter(|f| upgraded.targets.of(f.src, f.dst).is_some_and(|t| f.mean_delay_s > t))
+        .collect();
+    if let Some(out) = &args.out {
+        save(out, &upgraded)?;
+    }
+    if args.json {
+        let out = json!({ "plan": plan, "simulated_over_target": over_simulated.len() });
+        outln!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let node = |id: usize| match upgraded.topology.node(id) {
+        Some(n) if !n.label.is_empty() => n.label.clone(),
+        _ => id.to_string(),
+    };
+    outln!(
+        "{} upgrade steps, cost {}: {} of {} target violations left (checked with nothing failed{})",
+        plan.upgrades.iter().map(|u| u.steps).sum::<u32>(),
+        plan.total_cost,
+        plan.remaining_violations,
+        plan.initial_violations,
+        if plan.cases > 0 { format!(" and under {} failure cases", plan.cases) } else { String::new() }
+    );
+    for u in &plan.upgrades {
+        outln!(
+            "  {} - {}: {} -> {} ({} step{})",
+            printable(&node(u.a)),
+            printable(&node(u.b)),
+            format_bps(u.from_bps),
+            format_bps(u.to_bps),
+            u.steps,
+            if u.steps == 1 { "" } else { "s" }
+        );
+    }
+    if plan.cut_off_pairs > 0 {
+        outln!("{} pair-and-failure combinations are cut off: no capacity fixes those", plan.cut_off_pairs);
+    }
+    outln!(
+        "simulator, upgraded network with nothing failed: {} pairs over their target{}",
+        over_simulated.len(),
+        over_simulated
+            .first()
+            .map(|f| format!(
+                " (e.g. {} -> {}: {})",
+                printable(&node(f.src)),
+                printable(&node(f.dst)),
+                format_seconds(f.mean_delay_s)
+            ))
+            .unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -197,3 +197,47 @@ fn the_cli_exports_and_imports_demands() {
         "src,dst,rate\nSeattle,Houston,3000 bit/s\nHouston,Seattle,1500 bit/s\n"
     );
 }
+
+#[test]
+fn upgrades_meet_every_target_and_the_plan_is_the_scenario_with_them() {
+    use pathcast::plan::upgrades::{UpgradeRules, suggest};
+    let model = pretrained::trained();
+    let mut s = ring();
+    // Heavier traffic from 0 to 1: its link is the bottleneck of the target 0 -> 1 misses.
+    s.traffic.set(0, 1, 6000.0).unwrap();
+    let delay = |s: &Scenario| {
+        model.predict(s).unwrap().flows.iter().find(|f| (f.src, f.dst) == (0, 1)).unwrap().delay_s
+    };
+    let before = delay(&s);
+    s.targets.pairs.insert((0, 1), before * 0.7);
+    let rules = UpgradeRules { step_factor: 2.0, cost_per_step: 1.0, max_steps: 10, failures: None };
+    let (plan, upgraded) = suggest(&model, &s, rules, Metric::Hops).unwrap();
+    assert_eq!(plan.initial_violations, 1);
+    assert_eq!(plan.remaining_violations, 0);
+    assert_eq!(plan.upgrades.len(), 1, "{plan:?}");
+    assert_eq!((plan.upgrades[0].a, plan.upgrades[0].b), (0, 1));
+    assert_eq!(plan.upgrades[0].to_bps, 2e4);
+    assert!(delay(&upgraded) <= before * 0.7);
+    assert_eq!(plan.total_cost, 1.0);
+    // Nothing to fix: nothing bought.
+    s.targets.pairs.insert((0, 1), before * 2.0);
+    let (plan, _) = suggest(&model, &s, rules, Metric::Hops).unwrap();
+    assert!(plan.upgrades.is_empty() && plan.total_cost == 0.0);
+}
+
+#[test]
+fn the_cli_suggests_upgrades_the_simulator_confirms() {
+    let out = Command::cargo_bin("pathcast")
+        .unwrap()
+        .args(["upgrade", "nsfnet", "--target", "500ms", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(json["plan"]["initial_violations"].as_u64().unwrap() > 0);
+    assert_eq!(json["plan"]["remaining_violations"], 0);
+    assert!(!json["plan"]["upgrades"].as_array().unwrap().is_empty());
+    assert_eq!(json["simulated_over_target"], 0, "the simulator agrees the targets are met");
+}

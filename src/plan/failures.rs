@@ -217,12 +217,12 @@ pub fn sweep(
 }
 
 /// One case's predictions: delay and extrapolation flag per pair still routed, and the pairs cut off.
-struct CaseResult {
-    delays: BTreeMap<(NodeId, NodeId), (f64, bool)>,
-    disconnected: Vec<(NodeId, NodeId)>,
+pub(super) struct CaseResult {
+    pub delays: BTreeMap<(NodeId, NodeId), (f64, bool)>,
+    pub disconnected: Vec<(NodeId, NodeId)>,
 }
 
-fn predict_case(
+pub(super) fn predict_case(
     model: &TrainedModel,
     scenario: &Scenario,
     case: &FailureCase,
