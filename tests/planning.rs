@@ -6,6 +6,13 @@ use pathcast::model::pretrained;
 use pathcast::net::{LinkParams, Metric, Node, Scenario, Srlg, Topology};
 use pathcast::plan::{SweepKind, sweep};
 
+/// The JSON a successful `pathcast ARGS` prints.
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out =
+        Command::cargo_bin("pathcast").unwrap().args(args).assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
 /// A ring 0-1-2-3-0 of 10 kbit/s links with light traffic between every ordered pair.
 fn ring() -> Scenario {
     let mut t = Topology::new();
@@ -69,15 +76,7 @@ fn double_failures_and_srlgs_cut_the_ring_in_two() {
 
 #[test]
 fn the_cli_sweeps_geant2s_double_link_failures() {
-    let out = Command::cargo_bin("pathcast")
-        .unwrap()
-        .args(["sweep", "geant2", "--kind", "double-links", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = json_of(&["sweep", "geant2", "--kind", "double-links", "--json"]);
     assert_eq!(json["cases"].as_array().unwrap().len(), 666);
     assert_eq!(json["pairs"].as_array().unwrap().len(), 24 * 23);
     let err =
@@ -110,15 +109,7 @@ fn delay_targets_mark_the_pairs_and_failures_that_break_them() {
 
 #[test]
 fn the_cli_lists_target_violations() {
-    let out = Command::cargo_bin("pathcast")
-        .unwrap()
-        .args(["predict", "--scenario", "nsfnet", "--target", "600ms", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = json_of(&["predict", "--scenario", "nsfnet", "--target", "600ms", "--json"]);
     let violations = json["target_violations"].as_array().unwrap();
     assert!(!violations.is_empty());
     assert!(violations.iter().all(|v| v["delay_s"].as_f64() > v["target_s"].as_f64()));
@@ -227,15 +218,7 @@ fn upgrades_meet_every_target_and_the_plan_is_the_scenario_with_them() {
 
 #[test]
 fn the_cli_suggests_upgrades_the_simulator_confirms() {
-    let out = Command::cargo_bin("pathcast")
-        .unwrap()
-        .args(["upgrade", "nsfnet", "--target", "500ms", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = json_of(&["upgrade", "nsfnet", "--target", "500ms", "--json"]);
     assert!(json["plan"]["initial_violations"].as_u64().unwrap() > 0);
     assert_eq!(json["plan"]["remaining_violations"], 0);
     assert!(!json["plan"]["upgrades"].as_array().unwrap().is_empty());
