@@ -1341,12 +1341,16 @@ fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
         let violations = crate::plan::violations(&scenario, &prediction);
         if !violations.is_empty() {
             outln!("{} pairs over their delay target, worst first:", violations.len());
+            let node = |id: usize| match scenario.topology.node(id) {
+                Some(n) if !n.label.is_empty() => printable(&n.label),
+                _ => id.to_string(),
+            };
             for v in &violations {
                 let flag = if v.extrapolated { " (extrapolated: verify it)" } else { "" };
                 outln!(
                     "  {} -> {}: {} > {}{flag}",
-                    v.src,
-                    v.dst,
+                    node(v.src),
+                    node(v.dst),
                     units::format_seconds(v.delay_s),
                     units::format_seconds(v.target_s)
                 );
