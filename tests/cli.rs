@@ -33,7 +33,7 @@ fn scenario_new_writes_182_nsfnet_flows_and_converts_back_to_gml() {
         .assert()
         .success();
     let file: Value = serde_json::from_slice(&std::fs::read(&scenario).unwrap()).unwrap();
-    assert_eq!(file["format"], "pathcast.scenario.v1");
+    assert_eq!(file["format"], "pathcast.scenario.v2");
     assert_eq!(file["flows"].as_array().unwrap().len(), 182);
 
     let gml = dir.path().join("s.gml");

@@ -481,11 +481,14 @@ impl ScenarioFile {
         if self.format != FORMAT && !v1 {
             return Err(ScenarioError::Format(self.format));
         }
-        if v1 && (!self.ports.is_empty() || !self.srlgs.is_empty() || self.flows.iter().any(|f| f.class != 0))
-        {
+        let v2_only = !self.ports.is_empty()
+            || !self.srlgs.is_empty()
+            || !self.targets.is_empty()
+            || self.flows.iter().any(|f| f.class != 0);
+        if v1 && v2_only {
             return Err(ScenarioError::invalid(
                 "format",
-                format!("{FORMAT_V1} has no classes, ports or SRLGs; write {FORMAT} for them"),
+                format!("{FORMAT_V1} has no classes, ports, SRLGs or targets; write {FORMAT} for them"),
             ));
         }
         let mean = self.packets.mean_bits();
