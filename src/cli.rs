@@ -1092,10 +1092,7 @@ fn upgrade(args: UpgradeArgs, import: &ImportOptions) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    let node = |id: usize| match upgraded.topology.node(id) {
-        Some(n) if !n.label.is_empty() => n.label.clone(),
-        _ => id.to_string(),
-    };
+    let node = |id: usize| upgraded.topology.node_name(id);
     outln!(
         "{} upgrade steps, cost {}: {} of {} target violations left (checked with nothing failed{})",
         plan.upgrades.iter().map(|u| u.steps).sum::<u32>(),
@@ -1239,10 +1236,7 @@ fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
     }
     let name =
         |case: Option<usize>| case.map_or("no failure".to_owned(), |i| sweep.cases[i].case.name.clone());
-    let mut ranked: Vec<&crate::plan::CaseImpact> = sweep.cases.iter().collect();
-    ranked.sort_by(|x, y| {
-        y.disconnected.cmp(&x.disconnected).then(y.worst_delay_s.total_cmp(&x.worst_delay_s))
-    });
+    let ranked = sweep.ranked();
     outln!(
         "{}: {} failure cases predicted in {:.2} s; worst first:",
         printable(&args.scenario),
@@ -1263,10 +1257,7 @@ fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
             format_seconds(c.mean_delay_s)
         );
     }
-    let node = |id: usize| match scenario.topology.node(id) {
-        Some(n) if !n.label.is_empty() => n.label.clone(),
-        _ => id.to_string(),
-    };
+    let node = |id: usize| scenario.topology.node_name(id);
     let broken = sweep.pairs.iter().filter(|p| p.breaks_target()).count();
     if sweep.pairs.iter().any(|p| p.target_s.is_some()) {
         outln!("{broken} pairs go over their delay target in some case");
@@ -1341,10 +1332,7 @@ fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
         let violations = crate::plan::violations(&scenario, &prediction);
         if !violations.is_empty() {
             outln!("{} pairs over their delay target, worst first:", violations.len());
-            let node = |id: usize| match scenario.topology.node(id) {
-                Some(n) if !n.label.is_empty() => printable(&n.label),
-                _ => id.to_string(),
-            };
+            let node = |id: usize| printable(&scenario.topology.node_name(id));
             for v in &violations {
                 let flag = if v.extrapolated { " (extrapolated: verify it)" } else { "" };
                 outln!(
@@ -1382,10 +1370,7 @@ fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
 
 fn bench_generalization(args: BenchGeneralizationArgs) -> Result<()> {
     use crate::model::generalization::{self, BenchConfig};
-    let model = match &args.model {
-        Some(dir) => checkpoint::load_trained(dir)?.0,
-        None => crate::model::pretrained::trained(),
-    };
+    let model = trained_model(args.model.as_deref())?;
     let mut zoo = Vec::new();
     for path in &args.zoo {
         if path.is_dir() {

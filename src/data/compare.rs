@@ -78,8 +78,9 @@ pub fn compare(dataset: &Dataset, config: &SimConfig, limit: usize) -> Result<Co
     let mut per_class: BTreeMap<u8, Pairs> = BTreeMap::new();
     let (mut calm, mut overloaded) = ((0, Pairs::default()), (0, Pairs::default()));
     let mut loss_diff = 0.0;
-    for ((record, _), result) in work.iter().zip(&results) {
-        let by_load = if has_overloaded_link(record) { &mut overloaded } else { &mut calm };
+    for ((record, scenario), result) in work.iter().zip(&results) {
+        let loaded = scenario.link_utilisation().is_ok_and(|u| u.iter().any(|&load| load >= 1.0));
+        let by_load = if loaded { &mut overloaded } else { &mut calm };
         by_load.0 += 1;
         let topology = per_topology.entry(record.topology.clone()).or_default();
         for (label, sim) in record.flows.iter().zip(&result.flows) {
@@ -139,15 +140,4 @@ fn simulate_all(work: &[(Record, Scenario)], config: &SimConfig) -> Result<Vec<S
         .into_iter()
         .map(|r| r.expect("every sample ran"))
         .collect()
-}
-
-/// Whether some link of the record is offered at least its capacity.
-fn has_overloaded_link(record: &Record) -> bool {
-    let mut offered = vec![0.0; record.links.len()];
-    for flow in &record.flows {
-        for &l in &flow.path {
-            offered[l as usize] += flow.rate_bps;
-        }
-    }
-    offered.iter().zip(&record.links).any(|(rate, link)| *rate >= link.capacity_bps)
 }

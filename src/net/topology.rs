@@ -247,6 +247,14 @@ impl Topology {
         self.graph.node_weight(NodeIndex::new(id))
     }
 
+    /// How a node is named to people: its label, or its id where it has none.
+    pub fn node_name(&self, id: NodeId) -> String {
+        match self.node(id) {
+            Some(n) if !n.label.is_empty() => n.label.clone(),
+            _ => id.to_string(),
+        }
+    }
+
     /// Mutable access to a node (label, coordinates, position).
     pub fn node_mut(&mut self, id: NodeId) -> Option<&mut Node> {
         self.graph.node_weight_mut(NodeIndex::new(id))

@@ -35,10 +35,7 @@ pub struct FailureCase {
 /// The failure cases of a sweep over `scenario`, in a fixed order.
 pub fn cases(scenario: &Scenario, kind: SweepKind) -> Vec<FailureCase> {
     let topology = &scenario.topology;
-    let label = |n: NodeId| match topology.node(n) {
-        Some(node) if !node.label.is_empty() => node.label.clone(),
-        _ => n.to_string(),
-    };
+    let label = |n: NodeId| topology.node_name(n);
     let links: Vec<(NodeId, NodeId)> = topology.duplex_links().map(|(a, b, _)| (a, b)).collect();
     let link_name = |(a, b): (NodeId, NodeId)| format!("{} - {}", label(a), label(b));
     match kind {
@@ -130,6 +127,17 @@ pub struct Sweep {
     pub kind: SweepKind,
     pub cases: Vec<CaseImpact>,
     pub pairs: Vec<PairWorst>,
+}
+
+impl Sweep {
+    /// The cases worst first: those that cut pairs off, by how many, then by worst delay.
+    pub fn ranked(&self) -> Vec<&CaseImpact> {
+        let mut ranked: Vec<&CaseImpact> = self.cases.iter().collect();
+        ranked.sort_by(|x, y| {
+            y.disconnected.cmp(&x.disconnected).then(y.worst_delay_s.total_cmp(&x.worst_delay_s))
+        });
+        ranked
+    }
 }
 
 /// Predicts every case of `kind` on `scenario` (paths over a failed link move to the shortest

@@ -210,6 +210,11 @@ fn tile_ticks(input: GridInput, n: usize, room: f32, from_top: bool) -> Vec<Grid
         .collect()
 }
 
+/// The plot positions of the tiles flagged in row-major `flags` of an `n` × `n` heatmap.
+fn tile_centres(flags: &[bool], n: usize) -> Vec<[f64; 2]> {
+    (0..n * n).filter(|&i| flags[i]).map(|i| [(i % n) as f64, (n - 1 - i / n) as f64]).collect()
+}
+
 fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let Some((_, cells)) = &app.heatmap else {
         ui.label("No predictions yet.");
@@ -247,15 +252,9 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     };
     let (column, row) = (tick(6), tick(10));
     // Extrapolated cells get a ring, at the same tile centres as the heatmap.
-    let marks: Vec<[f64; 2]> = (0..n * n)
-        .filter(|&i| cells.extrapolated[i])
-        .map(|i| [(i % n) as f64, (n - 1 - i / n) as f64])
-        .collect();
+    let marks = tile_centres(&cells.extrapolated, n);
     // Pairs over their delay target get a square, also at the tile centres.
-    let over: Vec<[f64; 2]> = (0..n * n)
-        .filter(|&i| cells.over_target[i])
-        .map(|i| [(i % n) as f64, (n - 1 - i / n) as f64])
-        .collect();
+    let over = tile_centres(&cells.over_target, n);
     let response = Plot::new("heatmap")
         .height(300.0)
         .data_aspect(1.0)

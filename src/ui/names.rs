@@ -4,10 +4,7 @@ use crate::net::{NodeId, Topology};
 
 /// A node's label, or its id where it has none.
 pub fn node_label(topology: &Topology, id: NodeId) -> String {
-    match topology.node(id) {
-        Some(n) if !n.label.is_empty() => n.label.clone(),
-        _ => id.to_string(),
-    }
+    topology.node_name(id)
 }
 
 /// A path by node names: `Seattle -> Palo Alto -> Houston`.

@@ -180,11 +180,8 @@ impl Model {
 
     /// Every failure case of `kind`, cases that cut pairs off first, then by worst delay.
     fn sweep(&self, scenario: &Scenario, kind: SweepKind) -> Result<Vec<CaseImpact>, String> {
-        let mut cases = plan::sweep(&self.0, scenario, kind, METRIC).map_err(|e| e.to_string())?.cases;
-        cases.sort_by(|x, y| {
-            y.disconnected.cmp(&x.disconnected).then(y.worst_delay_s.total_cmp(&x.worst_delay_s))
-        });
-        Ok(cases)
+        let sweep = plan::sweep(&self.0, scenario, kind, METRIC).map_err(|e| e.to_string())?;
+        Ok(sweep.ranked().into_iter().cloned().collect())
     }
 }
 
