@@ -28,6 +28,8 @@ macro_rules! outln {
     }};
 }
 
+mod planning;
+
 /// Whether an error is standard output closed by its reader: the command's output simply ends.
 pub fn is_closed_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
@@ -109,6 +111,11 @@ pub enum Command {
     /// Suggest the cheapest capacity upgrades that meet every delay target, also under a
     /// failure sweep, and check the plan with the simulator.
     Upgrade(UpgradeArgs),
+    /// Predict two plans and compare them: per-pair delay change, links and demands changed.
+    Compare(planning::CompareArgs),
+    /// Write a self-contained HTML planning report: topology, delays, loads, failure sweep,
+    /// targets, upgrades, model flags, and the simulator's check with --verify.
+    Report(planning::ReportArgs),
     /// Demand matrices: CSV export and import, growth projections.
     #[command(subcommand)]
     Demands(DemandsCommand),
@@ -301,7 +308,7 @@ pub struct UpgradeArgs {
     /// A delay target for every pair (e.g. 150ms), in place of the scenario's global one.
     #[arg(long, value_parser = crate::net::units::parse_seconds)]
     target: Option<f64>,
-    /// Failures the targets must also hold under: links, nodes, srlgs, double-links.
+    /// Failures the targets must also hold under: links, nodes, srlgs, double-links, saved.
     #[arg(long, value_enum)]
     failures: Option<crate::plan::SweepKind>,
     /// Each step multiplies a link's capacity by this.
@@ -359,7 +366,7 @@ pub enum DemandsCommand {
 pub struct SweepArgs {
     /// Scenario JSON, GML or built-in name (generated traffic when it has none).
     scenario: String,
-    /// Which failures: links, nodes, srlgs, double-links.
+    /// Which failures: links, nodes, srlgs, double-links, saved (the scenario's named ones).
     #[arg(long, value_enum, default_value_t = crate::plan::SweepKind::Links)]
     kind: crate::plan::SweepKind,
     /// Run directory of a trained model (default: the model shipped with pathcast).
@@ -562,6 +569,8 @@ pub fn run(command: Command, import: &ImportOptions) -> Result<()> {
         Command::Sweep(args) => sweep(args, import),
         Command::Demands(command) => demands(command, import),
         Command::Upgrade(args) => upgrade(args, import),
+        Command::Compare(args) => planning::compare(args, import),
+        Command::Report(args) => planning::report(args, import),
         Command::Bench(BenchCommand::Train(args)) => bench_train(args),
         Command::Bench(BenchCommand::Generalization(args)) => bench_generalization(args),
     }
@@ -1225,6 +1234,12 @@ fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
     }
     if args.kind == crate::plan::SweepKind::Srlgs && scenario.srlgs.is_empty() {
         bail!("{} defines no SRLGs (a scenario's \"srlgs\" list, or the app's SRLG editor)", args.scenario);
+    }
+    if args.kind == crate::plan::SweepKind::Saved && scenario.failures.is_empty() {
+        bail!(
+            "{} saves no failure scenarios (a scenario's \"failures\" list, or the app's failure panel)",
+            args.scenario
+        );
     }
     let started = std::time::Instant::now();
     let sweep = crate::plan::sweep(&model, &scenario, args.kind, Metric::Hops)

@@ -9,6 +9,7 @@ pub mod fsutil;
 pub mod model;
 pub mod net;
 pub mod plan;
+pub mod report;
 pub mod sim;
 pub mod train;
 pub mod ui;

@@ -224,3 +224,77 @@ fn the_cli_suggests_upgrades_the_simulator_confirms() {
     assert!(!json["plan"]["upgrades"].as_array().unwrap().is_empty());
     assert_eq!(json["simulated_over_target"], 0, "the simulator agrees the targets are met");
 }
+
+#[test]
+fn saved_failure_scenarios_are_swept_by_name_and_kept_in_the_file() {
+    use pathcast::net::FailureCase;
+    let model = pretrained::trained();
+    let mut s = ring();
+    s.failures.push(FailureCase { name: "cut in two".into(), links: vec![(0, 1), (2, 3)], nodes: vec![] });
+    s.failures.push(FailureCase { name: "lose node 1".into(), links: vec![], nodes: vec![1] });
+    let result = sweep(&model, &s, SweepKind::Saved, Metric::Hops).unwrap();
+    let names: Vec<&str> = result.cases.iter().map(|c| c.case.name.as_str()).collect();
+    assert_eq!(names, ["cut in two", "lose node 1"]);
+    assert_eq!(result.cases[0].disconnected, 8, "the same split as the double-link case");
+    // A saved node failure takes the node's links down with it.
+    assert_eq!(result.cases[1].case.links, [(0, 1), (1, 2)]);
+    assert_eq!(result.cases[1].disconnected, 0);
+    let saved = Scenario::from_json(s.to_json().as_bytes()).unwrap();
+    assert_eq!(saved.failures, s.failures);
+    // A saved scenario over a link that is not there names itself.
+    let bad = s
+        .to_json()
+        .replace("[\n          0,\n          1\n        ]", "[\n          0,\n          2\n        ]");
+    assert_ne!(bad, s.to_json(), "the edit applied");
+    let err = Scenario::from_json(bad.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("failures[0]") && err.contains("no link 0 - 2"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ring.json");
+    std::fs::write(&file, s.to_json()).unwrap();
+    let json = json_of(&["sweep", file.to_str().unwrap(), "--kind", "saved", "--json"]);
+    assert_eq!(json["cases"][0]["case"]["name"], "cut in two");
+    let err =
+        Command::cargo_bin("pathcast").unwrap().args(["sweep", "nsfnet", "--kind", "saved"]).assert().code(2);
+    assert!(String::from_utf8_lossy(&err.get_output().stderr).contains("saves no failure scenarios"));
+}
+
+#[test]
+fn comparing_two_plans_lists_the_changed_links_and_each_pairs_change() {
+    let model = pretrained::trained();
+    let a = ring();
+    let mut b = ring();
+    b.topology.set_link(0, 1, LinkParams { capacity_bps: 4e4, ..LinkParams::default() }).unwrap();
+    b.topology.add_link(0, 2, LinkParams { capacity_bps: 1e4, ..LinkParams::default() }).unwrap();
+    b.routing = pathcast::net::Routing::shortest(&b.topology, Metric::Hops);
+    b.traffic.set(0, 1, 600.0).unwrap();
+    let c = pathcast::plan::compare(&model, &a, &b).unwrap();
+    let links = serde_json::to_value(&c.links).unwrap();
+    assert_eq!(links.as_array().unwrap().len(), 2, "{links}");
+    assert_eq!(links[0]["change"], "changed");
+    assert_eq!(
+        (links[0]["from"]["capacity_bps"].as_f64(), links[0]["to"]["capacity_bps"].as_f64()),
+        (Some(1e4), Some(4e4))
+    );
+    assert_eq!(
+        (links[1]["change"].as_str(), links[1]["a"].as_str(), links[1]["b"].as_str()),
+        (Some("added"), Some("0"), Some("2"))
+    );
+    assert_eq!(c.demands_changed, 1);
+    // Independent truth: each plan predicted on its own.
+    let delay = |s: &Scenario, pair: (u32, u32)| {
+        model.predict(s).unwrap().flows.iter().find(|f| (f.src, f.dst) == pair).unwrap().delay_s
+    };
+    let pair = c.pairs.iter().find(|p| (p.src.as_str(), p.dst.as_str()) == ("0", "2")).unwrap();
+    assert_eq!((pair.a_delay_s, pair.b_delay_s), (Some(delay(&a, (0, 2))), Some(delay(&b, (0, 2)))));
+    assert!(pair.change_s().unwrap() < 0.0, "a direct link is faster than two hops");
+    assert!(c.pairs.windows(2).all(|w| w[0].change_s().unwrap().abs() >= w[1].change_s().unwrap().abs()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let (fa, fb) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    std::fs::write(&fa, a.to_json()).unwrap();
+    std::fs::write(&fb, b.to_json()).unwrap();
+    let json = json_of(&["compare", fa.to_str().unwrap(), fb.to_str().unwrap(), "--json"]);
+    assert_eq!(json["links"].as_array().unwrap().len(), 2);
+    assert_eq!(json["pairs"].as_array().unwrap().len(), 12);
+}

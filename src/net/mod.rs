@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod files;
 pub mod geo;
 pub mod gml;
+pub mod layout;
 pub mod qos;
 pub mod random;
 pub mod routing;
@@ -14,7 +15,9 @@ pub mod units;
 
 pub use qos::{ClassQueue, MAX_CLASSES, Policy, Qos, QosError, Scheduler};
 pub use routing::{Metric, Path, RouteError, Routing};
-pub use scenario::{DelayTargets, Flow, PacketSizes, Scenario, ScenarioError, Srlg, TrafficSpec};
+pub use scenario::{
+    DelayTargets, FailureCase, Flow, PacketSizes, Scenario, ScenarioError, Srlg, TrafficSpec,
+};
 pub use topology::{
     CapacitySource, DEFAULT_CAPACITY_BPS, DEFAULT_QUEUE_PACKETS, DirectedLink, LinkParams, Node, NodeId,
     Topology, TopologyError,

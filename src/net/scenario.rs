@@ -129,6 +129,8 @@ pub struct Scenario {
     pub srlgs: Vec<Srlg>,
     /// Delay targets: one for every pair, and per-pair ones that override it.
     pub targets: DelayTargets,
+    /// Named failure scenarios the planner saved.
+    pub failures: Vec<FailureCase>,
 }
 
 /// The mean delays pairs must stay under (s).
@@ -158,6 +160,15 @@ pub struct Srlg {
     pub links: Vec<(NodeId, NodeId)>,
 }
 
+/// A failure scenario: duplex links (smaller node first) that go down together, and nodes that go
+/// down with all their links and traffic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureCase {
+    pub name: String,
+    pub links: Vec<(NodeId, NodeId)>,
+    pub nodes: Vec<NodeId>,
+}
+
 impl Scenario {
     /// Shortest-path routing (hops), no traffic, exponential 1000-bit packets.
     pub fn new(name: impl Into<String>, topology: Topology) -> Self {
@@ -171,6 +182,7 @@ impl Scenario {
             qos: Qos::default(),
             srlgs: Vec::new(),
             targets: DelayTargets::default(),
+            failures: Vec::new(),
         }
     }
 
@@ -266,6 +278,7 @@ impl Scenario {
             qos: self.qos.clone(),
             srlgs: self.srlgs.clone(),
             targets: self.targets.clone(),
+            failures: self.failures.clone(),
         };
         (scenario, disconnected)
     }
@@ -340,6 +353,15 @@ impl Scenario {
                 .map(|g| SrlgRecord {
                     name: g.name.clone(),
                     links: g.links.iter().map(|&(a, b)| [index[&a] as u64, index[&b] as u64]).collect(),
+                })
+                .collect(),
+            failures: self
+                .failures
+                .iter()
+                .map(|f| FailureRecord {
+                    name: f.name.clone(),
+                    links: f.links.iter().map(|&(a, b)| [index[&a] as u64, index[&b] as u64]).collect(),
+                    nodes: f.nodes.iter().map(|n| index[n] as u64).collect(),
                 })
                 .collect(),
             targets: TargetsRecord {
@@ -441,6 +463,19 @@ struct ScenarioFile {
     srlgs: Vec<SrlgRecord>,
     #[serde(default, skip_serializing_if = "TargetsRecord::is_empty")]
     targets: TargetsRecord,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    failures: Vec<FailureRecord>,
+}
+
+/// A named failure scenario (v2).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailureRecord {
+    name: String,
+    #[serde(default)]
+    links: Vec<[u64; 2]>,
+    #[serde(default)]
+    nodes: Vec<u64>,
 }
 
 /// Delay targets (v2).
@@ -484,11 +519,14 @@ impl ScenarioFile {
         let v2_only = !self.ports.is_empty()
             || !self.srlgs.is_empty()
             || !self.targets.is_empty()
+            || !self.failures.is_empty()
             || self.flows.iter().any(|f| f.class != 0);
         if v1 && v2_only {
             return Err(ScenarioError::invalid(
                 "format",
-                format!("{FORMAT_V1} has no classes, ports, SRLGs or targets; write {FORMAT} for them"),
+                format!(
+                    "{FORMAT_V1} has no classes, ports, SRLGs, targets or failure scenarios; write {FORMAT} for them"
+                ),
             ));
         }
         let mean = self.packets.mean_bits();
@@ -606,6 +644,28 @@ impl ScenarioFile {
                 links.push((x.min(y), x.max(y)));
             }
             scenario.srlgs.push(Srlg { name: g.name.clone(), links });
+        }
+        for (i, f) in self.failures.iter().enumerate() {
+            let place = format!("failures[{i}]");
+            if f.name.trim().is_empty() || scenario.failures.iter().any(|other| other.name == f.name) {
+                return Err(ScenarioError::invalid(
+                    &place,
+                    format!("failure scenario name {:?} is empty or used twice", f.name),
+                ));
+            }
+            if f.links.is_empty() && f.nodes.is_empty() {
+                return Err(ScenarioError::invalid(&place, "fails no link and no node"));
+            }
+            let mut links = Vec::with_capacity(f.links.len());
+            for &[a, b] in &f.links {
+                let (x, y) = (node_of(&place, a)?, node_of(&place, b)?);
+                if !scenario.topology.are_linked(x, y) {
+                    return Err(ScenarioError::invalid(&place, format!("there is no link {a} - {b}")));
+                }
+                links.push((x.min(y), x.max(y)));
+            }
+            let nodes = f.nodes.iter().map(|&n| node_of(&place, n)).collect::<Result<Vec<_>, _>>()?;
+            scenario.failures.push(FailureCase { name: f.name.clone(), links, nodes });
         }
         if let Some(global) = self.targets.global_s {
             if !DelayTargets::valid(global) {

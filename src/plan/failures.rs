@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::model::{PredictError, TrainedModel};
-use crate::net::{Metric, NodeId, Scenario};
+use crate::net::{FailureCase, Metric, NodeId, Scenario};
 
 /// Which failures a sweep goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -22,14 +22,8 @@ pub enum SweepKind {
     Srlgs,
     /// Every pair of duplex links (N-2).
     DoubleLinks,
-}
-
-/// One failure case: the links that go down together, and the nodes whose traffic ends with them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FailureCase {
-    pub name: String,
-    pub links: Vec<(NodeId, NodeId)>,
-    pub nodes: Vec<NodeId>,
+    /// Each named failure scenario saved in the scenario.
+    Saved,
 }
 
 /// The failure cases of a sweep over `scenario`, in a fixed order.
@@ -38,6 +32,7 @@ pub fn cases(scenario: &Scenario, kind: SweepKind) -> Vec<FailureCase> {
     let label = |n: NodeId| topology.node_name(n);
     let links: Vec<(NodeId, NodeId)> = topology.duplex_links().map(|(a, b, _)| (a, b)).collect();
     let link_name = |(a, b): (NodeId, NodeId)| format!("{} - {}", label(a), label(b));
+    let node_links = |n: NodeId| topology.neighbours(n).into_iter().map(move |m| (n.min(m), n.max(m)));
     match kind {
         SweepKind::Links => links
             .iter()
@@ -47,7 +42,7 @@ pub fn cases(scenario: &Scenario, kind: SweepKind) -> Vec<FailureCase> {
             .node_ids()
             .map(|n| FailureCase {
                 name: format!("node {}", label(n)),
-                links: topology.neighbours(n).into_iter().map(|m| (n.min(m), n.max(m))).collect(),
+                links: node_links(n).collect(),
                 nodes: vec![n],
             })
             .collect(),
@@ -58,6 +53,17 @@ pub fn cases(scenario: &Scenario, kind: SweepKind) -> Vec<FailureCase> {
                 name: format!("SRLG {}", g.name),
                 links: g.links.clone(),
                 nodes: Vec::new(),
+            })
+            .collect(),
+        SweepKind::Saved => scenario
+            .failures
+            .iter()
+            .map(|f| {
+                let mut links: Vec<(NodeId, NodeId)> =
+                    f.links.iter().copied().chain(f.nodes.iter().flat_map(|&n| node_links(n))).collect();
+                links.sort_unstable();
+                links.dedup();
+                FailureCase { name: f.name.clone(), links, nodes: f.nodes.clone() }
             })
             .collect(),
         SweepKind::DoubleLinks => {

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::failures::{FailureCase, SweepKind, cases, predict_case};
+use super::failures::{SweepKind, cases, predict_case};
 use crate::model::{PredictError, TrainedModel};
-use crate::net::{CapacitySource, LinkParams, Metric, NodeId, Scenario};
+use crate::net::{CapacitySource, FailureCase, LinkParams, Metric, NodeId, Scenario};
 
 /// How the search may upgrade links.
 #[derive(Debug, Clone, Copy, PartialEq)]

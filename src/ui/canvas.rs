@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use eframe::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2, pos2, vec2};
 
+use crate::net::layout::positions;
 use crate::net::units::format_seconds;
 use crate::net::{NodeId, Topology};
 use crate::ui::document::Edit;
@@ -18,50 +19,9 @@ const PICK_NODE: f32 = 14.0;
 const PICK_LINK: f32 = 6.0;
 const LANE: f32 = 3.0;
 
-/// World positions of every node: the topology's own, else its coordinates. A node with neither
-/// goes beside the placed nodes it links to (placed a step at a time, so chains follow), and one
-/// linked to none of them on a circle around the rest: a file where only some nodes have
-/// coordinates draws as its geography, not squashed into a corner.
+/// World positions of every node (see [`crate::net::layout::positions`]).
 pub fn layout(topology: &Topology) -> HashMap<NodeId, Pos2> {
-    let mut placed: HashMap<NodeId, Pos2> = topology
-        .nodes()
-        .filter_map(|(id, node)| match (node.pos, node.lat.zip(node.lon)) {
-            (Some([x, y]), _) => Some((id, pos2(x as f32, y as f32))),
-            (None, Some((lat, lon))) => Some((id, pos2(lon as f32 * 10.0, -lat as f32 * 10.0))),
-            (None, None) => None,
-        })
-        .collect();
-    let mut missing: Vec<NodeId> = topology.node_ids().filter(|id| !placed.contains_key(id)).collect();
-    let bounds =
-        (!placed.is_empty()).then(|| Rect::from_points(&placed.values().copied().collect::<Vec<_>>()));
-    let spread = bounds.map_or(100.0, |b| b.size().max_elem().max(1.0));
-    while !missing.is_empty() {
-        let before = missing.len();
-        let mut still = Vec::new();
-        for (k, id) in missing.into_iter().enumerate() {
-            let near: Vec<Pos2> =
-                topology.neighbours(id).iter().filter_map(|n| placed.get(n).copied()).collect();
-            if near.is_empty() {
-                still.push(id);
-                continue;
-            }
-            let mean = near.iter().fold(Vec2::ZERO, |sum, p| sum + p.to_vec2()) / near.len() as f32;
-            // A small offset, different per node, so that nodes with the same neighbours do not overlap.
-            let angle = (id as f32 * 2.399) + k as f32;
-            placed.insert(id, mean.to_pos2() + Vec2::angled(angle) * spread * 0.06);
-        }
-        missing = still;
-        if missing.len() == before {
-            break;
-        }
-    }
-    let centre = bounds.map_or(Pos2::ZERO, |b| b.center());
-    let n = missing.len().max(1) as f32;
-    for (i, id) in missing.into_iter().enumerate() {
-        let a = i as f32 / n * std::f32::consts::TAU;
-        placed.insert(id, centre + Vec2::angled(a) * spread * 0.6);
-    }
-    placed
+    positions(topology).into_iter().map(|(id, [x, y])| (id, pos2(x, y))).collect()
 }
 
 /// Where a node is drawn on a canvas occupying `rect`, once the canvas has been shown.

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::net::routing;
 use crate::net::traffic::BadRate;
 use crate::net::{
-    CapacitySource, DelayTargets, LinkParams, Metric, Node, NodeId, Path, QosError, RouteError, Routing,
-    Scenario, Scheduler, Srlg, TopologyError, TrafficMatrix, TrafficSpec,
+    CapacitySource, DelayTargets, FailureCase, LinkParams, Metric, Node, NodeId, Path, QosError, RouteError,
+    Routing, Scenario, Scheduler, Srlg, TopologyError, TrafficMatrix, TrafficSpec,
 };
 
 /// One change to the document.
@@ -99,6 +99,12 @@ pub enum Edit {
         a: NodeId,
         b: NodeId,
     },
+    /// Sets the capacity of several duplex links at once (an upgrade plan), in bit/s.
+    SetCapacities(Vec<(NodeId, NodeId, f64)>),
+    /// Saves the links failed now as the named failure scenario `name` (replacing one so named).
+    SaveFailure(String),
+    /// Deletes the named failure scenario.
+    DeleteFailure(String),
     /// Sets the delay target of every pair without its own (`None` removes it).
     SetGlobalTarget(Option<f64>),
     /// Sets a pair's own delay target (`None`: the global one applies).
@@ -132,6 +138,10 @@ pub enum EditError {
     Qos(#[from] QosError),
     #[error("give the shared-risk link group a name")]
     SrlgName,
+    #[error("give the failure scenario a name")]
+    FailureName,
+    #[error("no link is failed: fail the links of the scenario first")]
+    NothingFailed,
     #[error("a delay target must be a positive time, got {0} s")]
     BadTarget(f64),
 }
@@ -340,6 +350,12 @@ impl Document {
                 for group in &mut scenario.srlgs {
                     group.links.retain(|&(a, b)| a != node && b != node);
                 }
+                scenario.srlgs.retain(|g| !g.links.is_empty());
+                for case in &mut scenario.failures {
+                    case.links.retain(|&(a, b)| a != node && b != node);
+                    case.nodes.retain(|&n| n != node);
+                }
+                scenario.failures.retain(|f| !f.links.is_empty() || !f.nodes.is_empty());
                 overrides.retain(|_, p| !p.contains(&node));
                 failed.retain(|&(a, b)| a != node && b != node);
                 topology_changed = true;
@@ -355,6 +371,11 @@ impl Document {
                 for group in &mut scenario.srlgs {
                     group.links.retain(|&l| l != (a.min(b), a.max(b)));
                 }
+                scenario.srlgs.retain(|g| !g.links.is_empty());
+                for case in &mut scenario.failures {
+                    case.links.retain(|&l| l != (a.min(b), a.max(b)));
+                }
+                scenario.failures.retain(|f| !f.links.is_empty() || !f.nodes.is_empty());
                 failed.remove(&(a.min(b), a.max(b)));
                 topology_changed = true;
             }
@@ -486,6 +507,28 @@ impl Document {
                     None => scenario.srlgs.push(Srlg { name, links: vec![link] }),
                 }
             }
+            Edit::SetCapacities(links) => {
+                for (a, b, capacity_bps) in links {
+                    let params = scenario.topology.link(a, b).ok_or(TopologyError::MissingLink(a, b))?.params;
+                    scenario.topology.set_link(a, b, LinkParams { capacity_bps, ..params })?;
+                    scenario.topology.set_capacity_source(a, b, CapacitySource::User)?;
+                }
+            }
+            Edit::SaveFailure(name) => {
+                let name = name.trim().to_owned();
+                if name.is_empty() {
+                    return Err(EditError::FailureName);
+                }
+                if failed.is_empty() {
+                    return Err(EditError::NothingFailed);
+                }
+                let case = FailureCase { name, links: failed.iter().copied().collect(), nodes: Vec::new() };
+                match scenario.failures.iter_mut().find(|f| f.name == case.name) {
+                    Some(saved) => *saved = case,
+                    None => scenario.failures.push(case),
+                }
+            }
+            Edit::DeleteFailure(name) => scenario.failures.retain(|f| f.name != name),
             Edit::RemoveFromSrlg { name, a, b } => {
                 for group in scenario.srlgs.iter_mut().filter(|g| g.name == name) {
                     group.links.retain(|&l| l != (a.min(b), a.max(b)));
@@ -591,7 +634,14 @@ pub(crate) mod tests {
             Edit::FailLink { a: 4, b: 5 },
             Edit::RestoreAllLinks,
             Edit::FailLinks(vec![(0, 1), (3, 4)]),
+            Edit::SaveFailure("Bay and Rockies".into()),
             Edit::RestoreAllLinks,
+            Edit::FailLink { a: 0, b: 2 },
+            Edit::SaveFailure("Bay and Rockies".into()),
+            Edit::SaveFailure("West".into()),
+            Edit::DeleteFailure("West".into()),
+            Edit::RestoreAllLinks,
+            Edit::SetCapacities(vec![(0, 1, 8e4), (4, 3, 2e5)]),
             Edit::AddToSrlg { name: "Bay conduit".into(), a: 1, b: 0 },
             Edit::AddToSrlg { name: "Bay conduit".into(), a: 1, b: 2 },
             Edit::RemoveFromSrlg { name: "Bay conduit".into(), a: 0, b: 1 },
