@@ -64,7 +64,8 @@ fn first_launch_shows_nsfnet_with_the_shipped_models_predictions() {
     assert_eq!(app.doc.design().topology.node_count(), 14);
     assert_eq!(app.prediction.as_ref().unwrap().flows.len(), 14 * 13);
     assert!(app.model_name.contains("shipped"));
-    let cells = pathcast::ui::state::HeatmapCells::new(app, false).unwrap();
+    let cells =
+        pathcast::ui::state::HeatmapCells::new(app, pathcast::ui::state::HeatmapMode::Predicted).unwrap();
     let finite = cells.values.iter().filter(|v| v.is_finite()).count();
     assert_eq!(finite, 14 * 13, "every pair but the diagonal has a delay");
     // The canvas and the main controls are reachable by name.
@@ -92,7 +93,8 @@ fn choosing_another_path_reroutes_the_pair_and_changes_the_heatmap() {
     assert!(app.doc.is_overridden(src, dst) && app.doc.dirty);
     let after = app.prediction.clone().unwrap();
     assert_ne!(before.flows[&(src, dst)], after.flows[&(src, dst)], "the re-routed pair's prediction moved");
-    let diff = pathcast::ui::state::HeatmapCells::new(app, true).unwrap();
+    let diff =
+        pathcast::ui::state::HeatmapCells::new(app, pathcast::ui::state::HeatmapMode::SinceLastEdit).unwrap();
     let row = diff.nodes.iter().position(|&n| n == src).unwrap();
     let col = diff.nodes.iter().position(|&n| n == dst).unwrap();
     let change = diff.values[row * diff.nodes.len() + col];
@@ -129,7 +131,8 @@ fn opening_another_network_never_shows_the_previous_networks_predictions() {
     assert_eq!(app.prediction.as_ref().unwrap().flows.len(), 17 * 16);
     let cells = &app.heatmap.as_ref().unwrap().1;
     assert_eq!(cells.nodes.len(), 17);
-    let fresh = pathcast::ui::state::HeatmapCells::new(app, false).unwrap();
+    let fresh =
+        pathcast::ui::state::HeatmapCells::new(app, pathcast::ui::state::HeatmapMode::Predicted).unwrap();
     assert_eq!(cells.values.len(), fresh.values.len());
     assert!(cells.values.iter().zip(&fresh.values).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
 }
@@ -485,7 +488,8 @@ fn overload_and_extrapolation_are_marked_and_offer_verify() {
     }
     assert!(overloaded.iter().all(|&(a, b)| app.figures.overloaded(a, b)));
     assert!(!app.figures.extrapolated.is_empty(), "the canvas marks the links beyond the trained load");
-    let cells = pathcast::ui::state::HeatmapCells::new(app, false).unwrap();
+    let cells =
+        pathcast::ui::state::HeatmapCells::new(app, pathcast::ui::state::HeatmapMode::Predicted).unwrap();
     assert_eq!(cells.extrapolated.iter().filter(|&&x| x).count(), prediction.extrapolated());
     harness.get_by_label("Verify with the simulator").click();
     harness.step();
@@ -797,4 +801,136 @@ fn demands_import_from_a_csv_file_as_one_undoable_edit_and_bad_rows_are_refused(
     assert_eq!(harness.state().doc.design().traffic.get(0, 5), 3000.0);
     harness.state_mut().run(Command::Undo);
     assert_eq!(harness.state().doc.design().traffic, before);
+}
+
+#[test]
+fn a_failure_scenario_is_saved_by_name_failed_again_in_one_edit_and_swept() {
+    let mut harness = launch();
+    harness.state_mut().run(Command::Edit(Edit::FailLinks(vec![(0, 1), (3, 4)])));
+    wait_for(&mut harness, "predictions", |app| app.predictions_current());
+    harness.state_mut().forms.failure_name = "Rockies".into();
+    harness.run();
+    harness.get_by_label("Save failure scenario").click();
+    harness.run();
+    let saved = harness.state().doc.design().failures.clone();
+    assert_eq!(
+        (saved.len(), saved[0].name.as_str(), saved[0].links.clone()),
+        (1, "Rockies", vec![(0, 1), (3, 4)])
+    );
+    harness.state_mut().run(Command::Edit(Edit::RestoreAllLinks));
+    harness.state_mut().run(Command::Edit(Edit::FailLink { a: 0, b: 2 }));
+    harness.run();
+    // "Fail" shows exactly the saved scenario, and one undo takes it back.
+    harness.get_by_label("Fail").click();
+    harness.run();
+    let failed: Vec<_> = harness.state().doc.failed().iter().copied().collect();
+    assert_eq!(failed, [(0, 1), (3, 4)]);
+    harness.state_mut().run(Command::Undo);
+    let failed: Vec<_> = harness.state().doc.failed().iter().copied().collect();
+    assert_eq!(failed, [(0, 2)]);
+    // The sweep goes through the saved scenarios.
+    harness.state_mut().forms.sweep_kind = pathcast::plan::SweepKind::Saved;
+    harness.state_mut().run(Command::Sweep);
+    wait_for(&mut harness, "the sweep", |app| app.sweep.is_some());
+    let (_, impacts) = harness.state().sweep.clone().unwrap();
+    assert_eq!(impacts.len(), 1);
+    assert_eq!(impacts[0].case.name, "Rockies");
+}
+
+#[test]
+fn suggested_upgrades_are_listed_and_applied_as_one_undoable_edit() {
+    let mut harness = launch();
+    harness.state_mut().run(Command::Edit(Edit::SetGlobalTarget(Some(0.5))));
+    wait_for(&mut harness, "predictions", |app| app.predictions_current());
+    let before = harness.state().doc.design().topology.clone();
+    harness.get_by_label("Capacity upgrades").click();
+    harness.run();
+    harness.get_by_label("Suggest upgrades").click();
+    wait_for(&mut harness, "the suggestion", |app| app.upgrades.is_some());
+    let (_, plan) = harness.state().upgrades.clone().unwrap();
+    assert!(plan.initial_violations > 0 && plan.remaining_violations == 0, "{plan:?}");
+    let first = &plan.upgrades[0];
+    let names = |a, b| {
+        let t = &harness.state().doc.design().topology;
+        format!("{} — {}", pathcast::ui::names::node_label(t, a), pathcast::ui::names::node_label(t, b))
+    };
+    harness.get_by_label(&names(first.a, first.b));
+    let revision = harness.state().doc.revision();
+    harness.get_by_label("Apply upgrades").click();
+    wait_for(&mut harness, "predictions", |app| app.doc.revision() != revision && app.predictions_current());
+    let after = harness.state().doc.design().topology.clone();
+    for u in &plan.upgrades {
+        assert_eq!(after.link(u.a, u.b).unwrap().params.capacity_bps, u.to_bps);
+        assert_eq!(after.link(u.b, u.a).unwrap().params.capacity_bps, u.to_bps);
+    }
+    let over =
+        harness.state().prediction.as_ref().unwrap().flows.values().filter(|f| f.delay_s > 0.5).count();
+    assert_eq!(over, 0, "the applied plan meets the target");
+    harness.state_mut().run(Command::Undo);
+    assert_eq!(harness.state().doc.design().topology, before, "one undo takes every upgrade back");
+}
+
+#[test]
+fn another_plan_is_compared_pair_by_pair_with_its_changed_links() {
+    let mut harness = launch();
+    let dir = tempfile::tempdir().unwrap();
+    let mut other = harness.state().doc.design().clone();
+    let params = other.topology.link(0, 1).unwrap().params;
+    other
+        .topology
+        .set_link(0, 1, pathcast::net::LinkParams { capacity_bps: params.capacity_bps * 4.0, ..params })
+        .unwrap();
+    let file = dir.path().join("upgraded.json");
+    std::fs::write(&file, other.to_json()).unwrap();
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label("Compare with another plan…").click();
+    harness.run();
+    harness.state_mut().file_prompt.as_mut().unwrap().path = file.to_str().unwrap().into();
+    harness.run();
+    harness.get_by_label("Compare").click();
+    wait_for(&mut harness, "the comparison", |app| {
+        app.comparison.as_ref().is_some_and(|c| c.result.is_some())
+    });
+    let result = harness.state().comparison.as_ref().unwrap().result.clone().unwrap().1;
+    assert_eq!(result.links.len(), 1, "{:?}", result.links);
+    assert!(result.b.mean_delay_s < result.a.mean_delay_s, "more capacity, less delay");
+    // The heatmap shows B - A per pair: negative where a path crosses the upgraded link.
+    harness.state_mut().view.heatmap_mode = pathcast::ui::state::HeatmapMode::VersusPlan;
+    harness.run();
+    let cells = &harness.state().heatmap.as_ref().unwrap().1;
+    assert!(cells.diff);
+    let n = cells.nodes.len();
+    assert!(cells.values[1] < 0.0, "0 -> 1 crosses the upgraded link: {}", cells.values[1]);
+    let slower = cells.values.iter().copied().filter(|v| *v > 0.0).fold(0.0, f64::max);
+    // The model couples paths a little beyond the links they share: other pairs move by far less.
+    assert!(slower < 0.05 * cells.values[1].abs(), "nothing gets much slower: {slower} ms");
+    assert_eq!(cells.values.iter().filter(|v| v.is_finite()).count(), n * (n - 1));
+    // An edit is compared again.
+    harness.state_mut().run(Command::Edit(Edit::ScaleTraffic(1.2)));
+    let revision = harness.state().doc.revision();
+    wait_for(&mut harness, "the new comparison", |app| {
+        app.comparison.as_ref().unwrap().result.as_ref().is_some_and(|(r, _)| *r == revision)
+    });
+    harness.state_mut().run(Command::CloseComparison);
+    assert!(harness.state().comparison.is_none());
+    assert_eq!(harness.state().view.heatmap_mode, pathcast::ui::state::HeatmapMode::Predicted);
+}
+
+#[test]
+fn nodes_with_pairs_over_their_target_are_counted_for_the_canvas() {
+    let mut harness = launch();
+    harness.state_mut().run(Command::Edit(Edit::SetGlobalTarget(Some(0.4))));
+    wait_for(&mut harness, "predictions", |app| app.predictions_current());
+    let app = harness.state();
+    let prediction = app.prediction.clone().unwrap();
+    for node in app.doc.design().topology.node_ids() {
+        let over = prediction
+            .flows
+            .iter()
+            .filter(|&(&(s, d), f)| (s == node || d == node) && f.delay_s > 0.4)
+            .count();
+        assert_eq!(app.figures.over_target.get(&node).copied().unwrap_or(0), over, "node {node}");
+    }
+    assert!(!app.figures.over_target.is_empty());
 }

@@ -8,9 +8,9 @@ use clap::Args;
 use super::{printable, scenario_with_traffic, trained_model};
 use crate::net::Metric;
 use crate::net::gml::ImportOptions;
-use crate::net::units::{format_bps, format_seconds};
+use crate::net::units::format_seconds;
+use crate::plan::SweepKind;
 use crate::plan::upgrades::UpgradeRules;
-use crate::plan::{LinkChange, SweepKind};
 use crate::report::{ReportOptions, build, render};
 use crate::sim::SimConfig;
 
@@ -77,7 +77,7 @@ pub fn compare(args: CompareArgs, import: &ImportOptions) -> Result<()> {
     } else {
         outln!("links changed ({}):", comparison.links.len());
         for change in &comparison.links {
-            outln!("  {}", printable(&describe(change)));
+            outln!("  {}", printable(&change.to_string()));
         }
     }
     if comparison.demands_changed > 0 {
@@ -104,35 +104,6 @@ pub fn compare(args: CompareArgs, import: &ImportOptions) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// A link change in words.
-fn describe(change: &LinkChange) -> String {
-    match change {
-        LinkChange::Added { a, b, capacity_bps } => {
-            format!("added {a} - {b} ({})", format_bps(*capacity_bps))
-        }
-        LinkChange::Removed { a, b, capacity_bps } => {
-            format!("removed {a} - {b} ({})", format_bps(*capacity_bps))
-        }
-        LinkChange::Changed { a, b, from, to } => {
-            let mut parts = Vec::new();
-            if from.capacity_bps != to.capacity_bps {
-                parts.push(format!("{} -> {}", format_bps(from.capacity_bps), format_bps(to.capacity_bps)));
-            }
-            if from.queue_packets != to.queue_packets {
-                parts.push(format!("buffer {} -> {} packets", from.queue_packets, to.queue_packets));
-            }
-            if from.propagation_s != to.propagation_s {
-                parts.push(format!(
-                    "propagation {} -> {}",
-                    format_seconds(from.propagation_s),
-                    format_seconds(to.propagation_s)
-                ));
-            }
-            format!("{a} - {b}: {}", parts.join(", "))
-        }
-    }
 }
 
 pub fn report(args: ReportArgs, import: &ImportOptions) -> Result<()> {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::{PredictError, TrainedModel};
+use crate::net::units::{format_bps, format_seconds};
 use crate::net::{LinkParams, NodeId, Scenario};
 
 /// One pair in either plan.
@@ -38,6 +39,40 @@ pub enum LinkChange {
     Added { a: String, b: String, capacity_bps: f64 },
     Removed { a: String, b: String, capacity_bps: f64 },
     Changed { a: String, b: String, from: LinkFigures, to: LinkFigures },
+}
+
+impl std::fmt::Display for LinkChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkChange::Added { a, b, capacity_bps } => {
+                write!(f, "added {a} - {b} ({})", format_bps(*capacity_bps))
+            }
+            LinkChange::Removed { a, b, capacity_bps } => {
+                write!(f, "removed {a} - {b} ({})", format_bps(*capacity_bps))
+            }
+            LinkChange::Changed { a, b, from, to } => {
+                let mut parts = Vec::new();
+                if from.capacity_bps != to.capacity_bps {
+                    parts.push(format!(
+                        "{} -> {}",
+                        format_bps(from.capacity_bps),
+                        format_bps(to.capacity_bps)
+                    ));
+                }
+                if from.queue_packets != to.queue_packets {
+                    parts.push(format!("buffer {} -> {} packets", from.queue_packets, to.queue_packets));
+                }
+                if from.propagation_s != to.propagation_s {
+                    parts.push(format!(
+                        "propagation {} -> {}",
+                        format_seconds(from.propagation_s),
+                        format_seconds(to.propagation_s)
+                    ));
+                }
+                write!(f, "{a} - {b}: {}", parts.join(", "))
+            }
+        }
+    }
 }
 
 /// The figures of a link that a plan may change.
@@ -82,6 +117,13 @@ pub struct PlanComparison {
     /// Node names in one plan only.
     pub nodes_only_in_a: Vec<String>,
     pub nodes_only_in_b: Vec<String>,
+}
+
+impl PlanComparison {
+    /// B's delay less A's (s) for each pair both plans carry, by A's node ids.
+    pub fn pair_changes(&self) -> BTreeMap<(NodeId, NodeId), f64> {
+        self.pairs.iter().filter_map(|p| Some((p.ids_in_a?, p.change_s()?))).collect()
+    }
 }
 
 /// Predicts both plans and compares them.

@@ -5,9 +5,10 @@ use eframe::egui::{self, Color32};
 use egui_plot::{AxisHints, GridInput, GridMark, Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points};
 
 use crate::net::units::format_seconds;
+use crate::ui::colour::{OVER_TARGET, WARNING};
 use crate::ui::names::{node_label, tick_labels};
-use crate::ui::state::{Command, PathcastApp, Section};
-use crate::ui::{colour, qos_panel, table_panel, tables};
+use crate::ui::state::{Command, HeatmapMode, PathcastApp, Section};
+use crate::ui::{colour, plan_panel, qos_panel, table_panel, tables};
 
 /// Draws the analysis panel.
 pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) {
@@ -30,10 +31,14 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
         summary(ui, app, commands);
         ui.horizontal(|ui| {
             ui.heading("Per-path delay");
-            ui.selectable_value(&mut app.view.diff, false, "predicted");
+            let mode = &mut app.view.heatmap_mode;
+            ui.selectable_value(mode, HeatmapMode::Predicted, "predicted");
             ui.add_enabled_ui(app.baseline.is_some(), |ui| {
-                ui.selectable_value(&mut app.view.diff, true, "change since last edit")
+                ui.selectable_value(mode, HeatmapMode::SinceLastEdit, "change since last edit")
             });
+            if app.comparison.as_ref().is_some_and(|c| c.result.is_some()) {
+                ui.selectable_value(mode, HeatmapMode::VersusPlan, "compared plan − this");
+            }
         });
         qos_panel::class_filter(ui, app);
         heatmap(ui, app, commands);
@@ -43,6 +48,9 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
             .open((reveal == Some(Section::Tables)).then_some(true))
             .show(ui, |ui| table_panel::show(ui, app, commands));
         keep_in_view(ui, tables.header_response, Section::Tables);
+        egui::CollapsingHeader::new("Compare plans")
+            .id_salt("compare")
+            .show(ui, |ui| plan_panel::comparison(ui, app, commands));
         ui.separator();
         let heading = ui.heading("Training");
         keep_in_view(ui, heading, Section::Training);
@@ -77,11 +85,6 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
     let end = (output.content_size.y - output.inner_rect.height()).max(0.0);
     ui.data_mut(|d| d.insert_temp(at_end_id, output.state.clamped_offset().y >= end - 1.0));
 }
-
-/// The colour of warnings: overloaded links and extrapolated predictions.
-pub const WARNING: Color32 = Color32::from_rgb(255, 150, 40);
-/// The mark of pairs over their delay target.
-pub const OVER_TARGET: Color32 = Color32::from_rgb(255, 60, 200);
 
 fn summary(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     let Some(p) = app.prediction.as_ref() else {
@@ -335,6 +338,8 @@ fn heatmap(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
     response.response.clone().on_hover_ui_at_pointer(|ui| {
         if value.is_nan() {
             ui.label(format!("{pair}: no flow"));
+        } else if app.view.heatmap_mode == HeatmapMode::VersusPlan {
+            ui.label(format!("{pair}: {} in the compared plan", signed_ms(value)));
         } else if diff {
             ui.label(format!("{pair}: {} since the last edit", signed_ms(value)));
         } else {

@@ -9,16 +9,17 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::TryRecvError;
 use eframe::egui;
 
-use crate::net::{Scenario, TrafficSpec, builtin, routing};
+use crate::net::{Scenario, builtin, routing};
+use crate::plan::upgrades::UpgradeRules;
 use crate::sim::SimConfig;
 use crate::train::{TrainConfig, TrainEvent};
 use crate::ui::document::{Document, Edit, METRIC};
 use crate::ui::figures::{LinkColouring, LinkFigures};
-use crate::ui::jobs::{DialogPurpose, JobEvent, Jobs};
+use crate::ui::jobs::{DialogPurpose, JobEvent, Jobs, with_traffic};
 use crate::ui::predictor::{ModelSource, Predictor, PredictorReply};
 use crate::ui::state::{
-    Camera, Command, FilePrompt, Forms, FrameTimes, HeatmapCells, PathcastApp, Section, Status, Tool,
-    Training, Verification, View,
+    Camera, Command, Comparison, FilePrompt, Forms, FrameTimes, HeatmapCells, HeatmapMode, PathcastApp,
+    Section, Status, Tool, Training, Verification, View,
 };
 use crate::ui::tables::{self, TableView};
 use crate::ui::{analysis, canvas, panels};
@@ -69,7 +70,7 @@ impl PathcastApp {
                 link: None,
                 pair: Some((0, 13)),
                 route_draft: Vec::new(),
-                diff: false,
+                heatmap_mode: HeatmapMode::Predicted,
                 camera: Camera::default(),
                 reveal: (options.show != Section::Heatmap).then_some(options.show),
                 heatmap_class: None,
@@ -82,6 +83,9 @@ impl PathcastApp {
             verify_run: None,
             sweep: None,
             sweeping: false,
+            upgrades: None,
+            suggesting: false,
+            comparison: None,
             alternatives: None,
             heatmap: None,
             recent,
@@ -193,6 +197,22 @@ impl PathcastApp {
                 self.sweeping = true;
                 self.predictor.sweep(self.doc.revision(), self.doc.effective(), self.forms.sweep_kind);
             }
+            Command::SuggestUpgrades => {
+                self.suggesting = true;
+                let rules = UpgradeRules {
+                    step_factor: self.forms.upgrade_step,
+                    cost_per_step: 1.0,
+                    max_steps: self.forms.upgrade_max_steps,
+                    failures: self.forms.upgrade_failures,
+                };
+                self.predictor.upgrades(self.doc.revision(), self.doc.effective(), rules);
+            }
+            Command::CloseComparison => {
+                self.comparison = None;
+                if self.view.heatmap_mode == HeatmapMode::VersusPlan {
+                    self.view.heatmap_mode = HeatmapMode::Predicted;
+                }
+            }
             Command::ConfirmDiscard => {
                 if let Some(action) = self.pending.take() {
                     self.doc.dirty = false;
@@ -257,8 +277,11 @@ impl PathcastApp {
         self.view.link = None;
         self.view.route_draft.clear();
         // A new document has no "before the last edit" to compare with.
-        self.view.diff = false;
+        if self.view.heatmap_mode == HeatmapMode::SinceLastEdit {
+            self.view.heatmap_mode = HeatmapMode::Predicted;
+        }
         self.sweep = None;
+        self.upgrades = None;
         self.document_changed(true);
     }
 
@@ -271,6 +294,14 @@ impl PathcastApp {
         }
         self.figures = LinkFigures::new(self.doc.effective(), None);
         self.predictor.predict(self.doc.revision(), self.doc.effective());
+        self.request_comparison();
+    }
+
+    /// Asks for the open plan against the compared one, if there is one.
+    fn request_comparison(&self) {
+        if let Some(comparison) = &self.comparison {
+            self.predictor.compare(self.doc.revision(), self.doc.effective(), comparison.plan.clone());
+        }
     }
 
     fn start_training(&mut self, resume: bool) {
@@ -390,6 +421,18 @@ impl PathcastApp {
                 self.model_name = name;
                 self.predictor.predict(self.doc.revision(), self.doc.effective());
             }
+            PredictorReply::Upgrades { revision, plan } => {
+                self.suggesting = false;
+                match plan {
+                    Ok(plan) => self.upgrades = Some((revision, plan)),
+                    Err(message) => self.error(format!("Upgrade search: {message}")),
+                }
+            }
+            PredictorReply::Comparison { revision, result } => match (result, self.comparison.as_mut()) {
+                (Ok(result), Some(comparison)) => comparison.result = Some((revision, result)),
+                (Err(message), Some(_)) => self.error(format!("Cannot compare the plans: {message}")),
+                (_, None) => {}
+            },
             PredictorReply::ModelLoaded(Err(message)) => self.error(format!("Model not loaded: {message}")),
         }
     }
@@ -441,6 +484,7 @@ impl PathcastApp {
                 self.jobs.export(with_default_extension(path, "csv"), csv);
             }
             DialogPurpose::ImportDemands => self.jobs.import_demands(path, self.doc.design().clone()),
+            DialogPurpose::ComparePlan => self.jobs.load_plan(path),
         }
     }
 
@@ -455,16 +499,21 @@ impl PathcastApp {
                 self.chosen(purpose, path);
             }
             JobEvent::Loaded { path, result: Ok(loaded) } => {
-                let mut scenario = loaded.scenario;
-                if scenario.traffic.is_empty() {
-                    scenario = with_traffic(scenario);
-                }
+                let scenario = with_traffic(loaded.scenario);
                 self.remember(&path);
                 self.replace_document(Document::new(scenario, Some(path.clone())));
                 self.speed_warning = loaded.speed_warning;
                 let notes = loaded.notes;
                 let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
                 self.info(format!("Opened {}{notes}", path.display()));
+            }
+            JobEvent::PlanLoaded { path, result: Ok(plan) } => {
+                self.info(format!("Comparing with {}", path.display()));
+                self.comparison = Some(Comparison { path, plan: Arc::new(plan), result: None });
+                self.request_comparison();
+            }
+            JobEvent::PlanLoaded { path, result: Err(message) } => {
+                self.error(format!("Cannot compare with {}: {message}", path.display()))
             }
             JobEvent::Loaded { path, result: Err(message) } => {
                 self.recent.retain(|p| p != &path);
@@ -619,13 +668,14 @@ impl PathcastApp {
             self.doc.revision(),
             self.prediction.as_ref().map(|p| p.revision),
             self.baseline.as_ref().map(|p| p.revision),
-            self.view.diff,
+            self.comparison.as_ref().and_then(|c| c.result.as_ref()).map(|(revision, _)| *revision),
+            self.view.heatmap_mode,
             self.view.heatmap_class,
         );
         if self.heatmap.as_ref().is_some_and(|(k, _)| *k == key) {
             return;
         }
-        self.heatmap = HeatmapCells::new(self, self.view.diff).map(|cells| (key, cells));
+        self.heatmap = HeatmapCells::new(self, self.view.heatmap_mode).map(|cells| (key, cells));
     }
 
     /// Draws the frame's panels and returns the commands they sent.
@@ -722,13 +772,6 @@ impl eframe::App for PathcastApp {
 fn starter(name: &str) -> Scenario {
     let imported = builtin::load(name).expect("a built-in topology");
     with_traffic(Scenario::new(name, imported.topology))
-}
-
-fn with_traffic(scenario: Scenario) -> Scenario {
-    let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
-    let name = scenario.name.clone();
-    // A topology whose pairs cannot all be routed keeps no traffic; the canvas still opens.
-    Scenario::generate(&name, scenario.topology.clone(), spec).unwrap_or(scenario)
 }
 
 fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), image::ImageError> {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use eframe::egui::{self, Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2, pos2, vec2};
 
 use crate::net::layout::positions;
-use crate::net::units::format_seconds;
+use crate::net::units::{format_bps, format_seconds};
 use crate::net::{NodeId, Topology};
 use crate::ui::document::Edit;
 use crate::ui::figures::LinkColouring;
@@ -302,7 +302,7 @@ fn paint(
                 // extrapolation.
                 painter.extend(Shape::dotted_line(
                     &[p + offset * 2.2, q + offset * 2.2],
-                    crate::ui::analysis::WARNING,
+                    crate::ui::colour::WARNING,
                     5.0,
                     1.3,
                 ));
@@ -351,6 +351,18 @@ fn paint(
         let in_pair = app.view.pair.is_some_and(|(s, d)| s == id || d == id);
         let fill = if in_pair { Color32::from_rgb(255, 200, 0) } else { Color32::from_rgb(70, 130, 200) };
         painter.circle_filled(p, NODE_RADIUS, fill);
+        // Nodes with pairs over their delay target: a ring in the heatmap's over-target colour
+        // and the number of such pairs.
+        if let Some(&over) = app.figures.over_target.get(&id) {
+            painter.circle_stroke(p, NODE_RADIUS + 1.5, Stroke::new(2.5, crate::ui::colour::OVER_TARGET));
+            painter.text(
+                p + vec2(-NODE_RADIUS, -NODE_RADIUS),
+                egui::Align2::RIGHT_BOTTOM,
+                over.to_string(),
+                egui::FontId::proportional(11.0),
+                crate::ui::colour::OVER_TARGET,
+            );
+        }
         let marked = app.view.node == Some(id) || hovered_node == Some(id);
         if marked {
             painter.circle_stroke(p, NODE_RADIUS + 3.0, Stroke::new(2.0, Color32::WHITE));
@@ -445,7 +457,13 @@ fn tooltip(
         let out: f64 = design.traffic.iter().filter(|&(s, _, _)| s == id).map(|(_, _, r)| r).sum();
         return response.on_hover_ui_at_pointer(|ui| {
             ui.strong(format!("node {id} {}", n.label));
-            ui.label(format!("{} links; sends {:.0} bit/s", design.topology.neighbours(id).len(), out));
+            ui.label(format!("{} links; sends {}", design.topology.neighbours(id).len(), format_bps(out)));
+            if let Some(over) = app.figures.over_target.get(&id) {
+                ui.colored_label(
+                    crate::ui::colour::OVER_TARGET,
+                    format!("{over} pairs from or to it are over their delay target"),
+                );
+            }
         });
     }
     let Some((a, b)) = link else { return response };
@@ -462,7 +480,7 @@ fn tooltip(
         let source = design.topology.capacity_source(a, b);
         match source {
             crate::net::CapacitySource::Assumed => {
-                ui.colored_label(crate::ui::analysis::WARNING, "capacity assumed: the file states none");
+                ui.colored_label(crate::ui::colour::WARNING, "capacity assumed: the file states none");
             }
             crate::net::CapacitySource::Label { text, range } => {
                 let range = if *range { ", the lower figure of a range" } else { "" };
@@ -486,7 +504,7 @@ fn tooltip(
                 ui.colored_label(OVERLOADED, format!("{from} -> {to} is overloaded: it drops the excess"));
             }
             if let Some(reason) = app.figures.extrapolated.get(&(from, to)) {
-                ui.colored_label(crate::ui::analysis::WARNING, format!("extrapolated: {reason}"));
+                ui.colored_label(crate::ui::colour::WARNING, format!("extrapolated: {reason}"));
             }
         }
     })

@@ -2,6 +2,11 @@
 
 use eframe::egui::Color32;
 
+/// The colour of warnings: overloaded links and extrapolated predictions.
+pub const WARNING: Color32 = Color32::from_rgb(255, 150, 40);
+/// The mark of pairs over their delay target.
+pub const OVER_TARGET: Color32 = Color32::from_rgb(255, 60, 200);
+
 fn convert(c: colorous::Color) -> Color32 {
     Color32::from_rgb(c.r, c.g, c.b)
 }

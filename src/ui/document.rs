@@ -81,6 +81,8 @@ pub enum Edit {
     RestoreAllLinks,
     /// Fails these links together (a case of a failure sweep).
     FailLinks(Vec<(NodeId, NodeId)>),
+    /// Restores every link, then fails these (a saved failure scenario).
+    FailExactly(Vec<(NodeId, NodeId)>),
     /// Sets the scheduler of the output port from `from` towards `to` (FIFO removes it).
     SetPort {
         from: NodeId,
@@ -330,6 +332,7 @@ impl Document {
         let mut overrides = self.overrides.clone();
         let mut failed = self.failed.clone();
         let mut topology_changed = false;
+        let exactly = matches!(edit, Edit::FailExactly(_));
         match edit {
             Edit::AddNode { label, pos } => {
                 // A new node carries no traffic until traffic is generated or a rate is set.
@@ -459,7 +462,10 @@ impl Document {
                 failed.remove(&(a.min(b), a.max(b)));
             }
             Edit::RestoreAllLinks => failed.clear(),
-            Edit::FailLinks(links) => {
+            Edit::FailLinks(links) | Edit::FailExactly(links) => {
+                if exactly {
+                    failed.clear();
+                }
                 for (a, b) in links {
                     if !scenario.topology.are_linked(a, b) {
                         return Err(TopologyError::MissingLink(a, b).into());
@@ -640,6 +646,7 @@ pub(crate) mod tests {
             Edit::SaveFailure("Bay and Rockies".into()),
             Edit::SaveFailure("West".into()),
             Edit::DeleteFailure("West".into()),
+            Edit::FailExactly(vec![(4, 5)]),
             Edit::RestoreAllLinks,
             Edit::SetCapacities(vec![(0, 1, 8e4), (4, 3, 2e5)]),
             Edit::AddToSrlg { name: "Bay conduit".into(), a: 1, b: 0 },

@@ -20,6 +20,8 @@ pub struct LinkFigures {
     pub delay_contribution_s: HashMap<(NodeId, NodeId), f64>,
     /// Links that take some flow outside the model's training ranges, with the first reason.
     pub extrapolated: HashMap<(NodeId, NodeId), String>,
+    /// Per node, the pairs from or to it whose predicted delay is over their target.
+    pub over_target: HashMap<NodeId, usize>,
 }
 
 impl LinkFigures {
@@ -44,6 +46,12 @@ impl LinkFigures {
             .into_iter()
             .map(|(key, reason)| (key, reason.to_string()))
             .collect();
+        for (&(src, dst), flow) in &prediction.flows {
+            if scenario.targets.of(src, dst).is_some_and(|t| flow.delay_s > t) {
+                *figures.over_target.entry(src).or_default() += 1;
+                *figures.over_target.entry(dst).or_default() += 1;
+            }
+        }
         figures
     }
 

@@ -10,7 +10,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::data::dataset::{self, GenerateRequest};
 use crate::net::files;
-use crate::net::{Scenario, Topology, TrafficMatrix};
+use crate::net::{Scenario, Topology, TrafficMatrix, TrafficSpec};
 use crate::plan::demands;
 use crate::sim::{GeneratorConfig, SimConfig, SimResult, Watch, simulate_watched};
 use crate::ui::predictor::Wake;
@@ -29,6 +29,8 @@ pub enum DialogPurpose {
     /// The demand matrix as CSV (`src,dst,rate`), read or written.
     ImportDemands,
     ExportDemands,
+    /// Another scenario to compare the open one with.
+    ComparePlan,
 }
 
 /// A finished (or progressing) job.
@@ -42,6 +44,11 @@ pub enum JobEvent {
     Loaded {
         path: PathBuf,
         result: Result<files::Loaded, String>,
+    },
+    /// A plan to compare with was read.
+    PlanLoaded {
+        path: PathBuf,
+        result: Result<Scenario, String>,
     },
     Saved {
         path: PathBuf,
@@ -135,7 +142,7 @@ impl Jobs {
                 dialog = dialog.set_directory(dir);
             }
             let path = match purpose {
-                DialogPurpose::Open => dialog
+                DialogPurpose::Open | DialogPurpose::ComparePlan => dialog
                     .add_filter("Topology or scenario", &["gml", "json"])
                     .add_filter("Topology Zoo GML", &["gml"])
                     .add_filter("pathcast scenario", &["json"])
@@ -157,6 +164,16 @@ impl Jobs {
         self.spawn("load", move || {
             let result = files::load(&path.to_string_lossy(), &Default::default()).map_err(|e| e.to_string());
             JobEvent::Loaded { path, result }
+        });
+    }
+
+    /// Loads a plan to compare with, with generated traffic when the file has none.
+    pub fn load_plan(&self, path: PathBuf) {
+        self.spawn("load plan", move || {
+            let result = files::load(&path.to_string_lossy(), &Default::default())
+                .map(|loaded| with_traffic(loaded.scenario))
+                .map_err(|e| e.to_string());
+            JobEvent::PlanLoaded { path, result }
         });
     }
 
@@ -241,4 +258,15 @@ impl Jobs {
         });
         run
     }
+}
+
+/// The scenario, with RouteNet-style traffic (seed 1, 70 % peak utilisation) when it has none.
+pub fn with_traffic(scenario: Scenario) -> Scenario {
+    if !scenario.traffic.is_empty() {
+        return scenario;
+    }
+    let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
+    let name = scenario.name.clone();
+    // A topology whose pairs cannot all be routed keeps no traffic; the canvas still opens.
+    Scenario::generate(&name, scenario.topology.clone(), spec).unwrap_or(scenario)
 }

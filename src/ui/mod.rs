@@ -12,6 +12,7 @@ pub mod figures;
 pub mod jobs;
 pub mod names;
 pub mod panels;
+pub mod plan_panel;
 pub mod predictor;
 pub mod qos_panel;
 pub mod state;

@@ -12,8 +12,8 @@ use crate::ui::fields::{committed_text, unit_field};
 use crate::ui::jobs::DialogPurpose;
 use crate::ui::names::path_text;
 use crate::ui::predictor::ModelSource;
-use crate::ui::qos_panel;
 use crate::ui::state::{Command, PathcastApp, Tool};
+use crate::ui::{plan_panel, qos_panel};
 
 /// File and view menus.
 pub fn menu_bar(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command>) {
@@ -54,6 +54,10 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command
             }
             if ui.button("Export demands (CSV)…").clicked() {
                 commands.push(Command::Pick(DialogPurpose::ExportDemands));
+            }
+            ui.separator();
+            if ui.button("Compare with another plan…").clicked() {
+                commands.push(Command::Pick(DialogPurpose::ComparePlan));
             }
             ui.separator();
             if ui.button("Quit").clicked() {
@@ -157,6 +161,7 @@ pub fn file_prompt(ctx: &egui::Context, app: &mut PathcastApp, commands: &mut Ve
         DialogPurpose::ExportCsv(_) => ("Export the table as (CSV)", "Export"),
         DialogPurpose::ImportDemands => ("Import demands from (CSV: src,dst,rate)", "Import"),
         DialogPurpose::ExportDemands => ("Export the demands as (CSV)", "Export"),
+        DialogPurpose::ComparePlan => ("Compare with the plan in (scenario JSON, or GML)", "Compare"),
     };
     let purpose = prompt.purpose;
     egui::Modal::new(egui::Id::unique("pathcast-file-prompt")).show(ctx, |ui| {
@@ -192,6 +197,8 @@ pub fn controls(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Com
         egui::CollapsingHeader::new("What-if: link failures")
             .default_open(true)
             .show(ui, |ui| failures(ui, app, commands));
+        egui::CollapsingHeader::new("Capacity upgrades")
+            .show(ui, |ui| plan_panel::upgrades(ui, app, commands));
         egui::CollapsingHeader::new("Train").default_open(true).show(ui, |ui| train(ui, app, commands));
         egui::CollapsingHeader::new("Generate dataset").show(ui, |ui| dataset(ui, app, commands));
     });
@@ -352,7 +359,7 @@ fn route(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command>) 
             f.loss * 100.0
         ));
         if let Some(reason) = f.extrapolated.first() {
-            ui.colored_label(crate::ui::analysis::WARNING, format!("extrapolated: {reason}"));
+            ui.colored_label(crate::ui::colour::WARNING, format!("extrapolated: {reason}"));
         }
     }
     qos_panel::class_field(ui, app, src, dst, commands);
@@ -448,6 +455,7 @@ fn failures(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
             commands.push(Command::Edit(Edit::RestoreAllLinks));
         }
     }
+    plan_panel::saved_failures(ui, app, commands);
     ui.separator();
     ui.horizontal(|ui| {
         let kinds = [
@@ -455,6 +463,7 @@ fn failures(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
             (SweepKind::Nodes, "every node"),
             (SweepKind::Srlgs, "every SRLG"),
             (SweepKind::DoubleLinks, "every pair of links"),
+            (SweepKind::Saved, "each saved scenario"),
         ];
         let shown = kinds.iter().find(|(k, _)| *k == app.forms.sweep_kind).map_or("", |(_, name)| name);
         egui::ComboBox::new("sweep kind", "fails").selected_text(shown).show_ui(ui, |ui| {
@@ -462,10 +471,13 @@ fn failures(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
                 ui.selectable_value(&mut app.forms.sweep_kind, kind, name);
             }
         });
-        let no_groups = app.forms.sweep_kind == SweepKind::Srlgs && app.doc.design().srlgs.is_empty();
+        let design = app.doc.design();
+        let no_groups = (app.forms.sweep_kind == SweepKind::Srlgs && design.srlgs.is_empty())
+            || (app.forms.sweep_kind == SweepKind::Saved && design.failures.is_empty());
         let label = if app.sweeping { "Sweeping…" } else { "Sweep failures" };
         let button = ui.add_enabled(!app.sweeping && !no_groups, egui::Button::new(label));
-        if button.on_disabled_hover_text("No SRLG defined: add links to one in the link editor").clicked() {
+        let why = "Nothing to fail: add links to an SRLG in the link editor, or save a failure scenario";
+        if button.on_disabled_hover_text(why).clicked() {
             commands.push(Command::Sweep);
         }
     });
@@ -628,7 +640,7 @@ pub fn speed_banner(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec
     let Some(warning) = app.speed_warning.clone() else { return };
     let topology = &app.doc.design().topology;
     ui.horizontal_wrapped(|ui| {
-        ui.colored_label(crate::ui::analysis::WARNING, format!("{warning}: review"));
+        ui.colored_label(crate::ui::colour::WARNING, format!("{warning}: review"));
         ui.label("Set all assumed speeds to");
         ui.add(egui::TextEdit::singleline(&mut app.forms.assumed_speed).desired_width(70.0))
             .on_hover_text("A bit rate: 10k, 2.5M, 10G, 100 Gbit/s");

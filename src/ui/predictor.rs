@@ -11,7 +11,8 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::model::{Extrapolation, LinkPrediction, TrainedModel, checkpoint, pretrained};
 use crate::net::{NodeId, Scenario};
-use crate::plan::{self, CaseImpact, SweepKind};
+use crate::plan::upgrades::{UpgradePlan, UpgradeRules};
+use crate::plan::{self, CaseImpact, PlanComparison, SweepKind};
 use crate::ui::document::METRIC;
 
 /// Called when the worker has something new (the app passes a repaint request).
@@ -86,12 +87,24 @@ pub enum PredictorReply {
         impacts: Result<Vec<CaseImpact>, String>,
     },
     ModelLoaded(Result<String, String>),
+    /// Suggested upgrades for the scenario revision given.
+    Upgrades {
+        revision: u64,
+        plan: Result<UpgradePlan, String>,
+    },
+    /// The scenario revision given against the plan it is compared with.
+    Comparison {
+        revision: u64,
+        result: Result<PlanComparison, String>,
+    },
 }
 
 enum Request {
     Predict { revision: u64, scenario: Box<Scenario> },
     Sweep { revision: u64, scenario: Box<Scenario>, kind: SweepKind },
     Load(ModelSource),
+    Upgrades { revision: u64, scenario: Box<Scenario>, rules: UpgradeRules },
+    Compare { revision: u64, a: Box<Scenario>, b: Arc<Scenario> },
 }
 
 /// Handle to the prediction thread; dropping it ends the thread.
@@ -121,6 +134,16 @@ impl Predictor {
     /// Asks for the impact of each failure of `kind` on `scenario`.
     pub fn sweep(&self, revision: u64, scenario: &Scenario, kind: SweepKind) {
         self.send(Request::Sweep { revision, scenario: Box::new(scenario.clone()), kind });
+    }
+
+    /// Asks for the cheapest upgrades that meet `scenario`'s delay targets.
+    pub fn upgrades(&self, revision: u64, scenario: &Scenario, rules: UpgradeRules) {
+        self.send(Request::Upgrades { revision, scenario: Box::new(scenario.clone()), rules });
+    }
+
+    /// Asks for `b` compared against `a` (the document's revision `revision`).
+    pub fn compare(&self, revision: u64, a: &Scenario, b: Arc<Scenario>) {
+        self.send(Request::Compare { revision, a: Box::new(a.clone()), b });
     }
 
     /// Switches model; the reply names the model or says why it could not load.
@@ -201,6 +224,16 @@ fn serve(inbox: &Receiver<Request>, outbox: &Sender<PredictorReply>, wake: &(dyn
                 Request::Sweep { revision, scenario, kind } => {
                     PredictorReply::Sweep { revision, impacts: model.sweep(&scenario, kind) }
                 }
+                Request::Upgrades { revision, scenario, rules } => PredictorReply::Upgrades {
+                    revision,
+                    plan: plan::upgrades::suggest(&model.0, &scenario, rules, METRIC)
+                        .map(|(plan, _)| plan)
+                        .map_err(|e| e.to_string()),
+                },
+                Request::Compare { revision, a, b } => PredictorReply::Comparison {
+                    revision,
+                    result: plan::compare(&model.0, &a, &b).map_err(|e| e.to_string()),
+                },
                 Request::Load(source) => {
                     PredictorReply::ModelLoaded(Model::load(&source).map(|(m, name)| {
                         model = m;

@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use eframe::egui::Pos2;
 
-use crate::net::{NodeId, Path};
-use crate::plan::{CaseImpact, SweepKind};
+use crate::net::{NodeId, Path, Scenario};
+use crate::plan::upgrades::UpgradePlan;
+use crate::plan::{CaseImpact, PlanComparison, SweepKind};
 use crate::sim::SimResult;
 use crate::train::{TrainConfig, TrainHandle};
 use crate::ui::document::{Document, Edit};
@@ -57,6 +58,10 @@ pub enum Command {
     CancelDataset,
     Verify,
     Sweep,
+    /// Search for the cheapest capacity upgrades that meet the delay targets.
+    SuggestUpgrades,
+    /// Stop comparing with another plan.
+    CloseComparison,
     /// Carry out the action that waited for "discard unsaved changes?".
     ConfirmDiscard,
     CancelDiscard,
@@ -101,13 +106,33 @@ pub struct View {
     pub pair: Option<(NodeId, NodeId)>,
     /// Nodes clicked so far with the Route tool.
     pub route_draft: Vec<NodeId>,
-    /// Show the heatmap as the change since the last edit.
-    pub diff: bool,
+    /// What the heatmap shows.
+    pub heatmap_mode: HeatmapMode,
     pub camera: Camera,
     /// A section of the analysis panel kept scrolled into view until the planner scrolls or clicks.
     pub reveal: Option<Section>,
     /// The traffic class the heatmap shows (`None`: every pair).
     pub heatmap_class: Option<u8>,
+}
+
+/// What the heatmap shows per pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeatmapMode {
+    /// The predicted delay.
+    #[default]
+    Predicted,
+    /// The change since the last edit.
+    SinceLastEdit,
+    /// The compared plan's delay less this plan's.
+    VersusPlan,
+}
+
+/// Another plan (scenario file) set beside the open one.
+pub struct Comparison {
+    pub path: PathBuf,
+    pub plan: Arc<Scenario>,
+    /// The comparison and the document revision it was made for; `None` until the first arrives.
+    pub result: Option<(u64, PlanComparison)>,
 }
 
 /// Settings forms: the state of their text fields.
@@ -131,6 +156,13 @@ pub struct Forms {
     pub capacity_factor: f64,
     /// The failures a sweep goes through.
     pub sweep_kind: SweepKind,
+    /// The name the links failed now are saved under.
+    pub failure_name: String,
+    /// Upgrade search: the capacity factor of one step, the most steps, and the failures the
+    /// targets must also hold under.
+    pub upgrade_step: f64,
+    pub upgrade_max_steps: u32,
+    pub upgrade_failures: Option<SweepKind>,
 }
 
 impl Default for Forms {
@@ -141,6 +173,10 @@ impl Default for Forms {
             table: TableView::default(),
             capacity_factor: 2.0,
             sweep_kind: SweepKind::Links,
+            failure_name: String::new(),
+            upgrade_step: 2.0,
+            upgrade_max_steps: 30,
+            upgrade_failures: None,
             peak_utilisation: 0.7,
             scale: 1.1,
             train: TrainConfig {
@@ -260,7 +296,7 @@ impl FrameTimes {
 }
 
 /// What a heatmap was computed from (see [`PathcastApp::heatmap`]).
-pub type HeatmapKey = (u64, Option<u64>, Option<u64>, bool, Option<u8>);
+pub type HeatmapKey = (u64, Option<u64>, Option<u64>, Option<u64>, HeatmapMode, Option<u8>);
 
 /// Pan and zoom: a screen point is `centre + (world - focus) * scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -291,10 +327,23 @@ pub struct HeatmapCells {
 }
 
 impl HeatmapCells {
-    /// Predicted delay per pair, or its change against the predictions before the last edit.
-    pub fn new(app: &PathcastApp, diff: bool) -> Option<Self> {
+    /// Predicted delay per pair, its change since the last edit, or the compared plan's delay
+    /// less this plan's.
+    pub fn new(app: &PathcastApp, mode: HeatmapMode) -> Option<Self> {
         let prediction = app.prediction.as_ref()?;
-        let baseline = if diff { Some(app.baseline.as_ref()?) } else { None };
+        let baseline: Option<std::collections::BTreeMap<(NodeId, NodeId), f64>> = match mode {
+            HeatmapMode::Predicted => None,
+            HeatmapMode::SinceLastEdit => {
+                Some(app.baseline.as_ref()?.flows.iter().map(|(&pair, f)| (pair, f.delay_s)).collect())
+            }
+            HeatmapMode::VersusPlan => None,
+        };
+        // Against another plan, both delays come from the comparison's own predictions.
+        let versus = match mode {
+            HeatmapMode::VersusPlan => Some(app.comparison.as_ref()?.result.as_ref()?.1.pair_changes()),
+            _ => None,
+        };
+        let diff = mode != HeatmapMode::Predicted;
         let nodes: Vec<NodeId> = app.doc.design().topology.node_ids().collect();
         let mut values = Vec::with_capacity(nodes.len() * nodes.len());
         let mut extrapolated = Vec::with_capacity(nodes.len() * nodes.len());
@@ -308,12 +357,13 @@ impl HeatmapCells {
                 let target = app.doc.design().targets.of(src, dst);
                 over_target.push(flow.zip(target).is_some_and(|(f, t)| f.delay_s > t));
                 let now = flow.map(|f| f.delay_s * 1e3);
-                let value = match (now, baseline) {
-                    (Some(now), None) => now,
-                    (Some(now), Some(base)) => {
-                        base.flows.get(&(src, dst)).map_or(f64::NAN, |b| now - b.delay_s * 1e3)
+                let value = match (now, &baseline, &versus) {
+                    (_, _, Some(changes)) => changes.get(&(src, dst)).map_or(f64::NAN, |c| c * 1e3),
+                    (Some(now), None, None) => now,
+                    (Some(now), Some(base), None) => {
+                        base.get(&(src, dst)).map_or(f64::NAN, |b| now - b * 1e3)
                     }
-                    (None, _) => f64::NAN,
+                    (None, _, _) => f64::NAN,
                 };
                 values.push(value);
             }
@@ -367,6 +417,11 @@ pub struct PathcastApp {
     /// The last failure sweep's cases, worst first, and the revision it was run on.
     pub sweep: Option<(u64, Vec<CaseImpact>)>,
     pub sweeping: bool,
+    /// The last upgrade suggestion and the revision it was made for.
+    pub upgrades: Option<(u64, UpgradePlan)>,
+    pub suggesting: bool,
+    /// Another plan compared with this one.
+    pub comparison: Option<Comparison>,
     /// The selected pair's k shortest paths, and the (revision, pair) they were found for.
     pub alternatives: Option<(u64, (NodeId, NodeId), Vec<Path>)>,
     /// The heatmap's cells and what they were computed from: (document revision, prediction
