@@ -141,6 +141,10 @@ pub struct GuiArgs {
     /// dataset and `verify` a simulation (a screenshot waits for it to finish).
     #[arg(long, value_enum, default_value_t = ShownSection::Heatmap)]
     pub show: ShownSection,
+    /// Compare the opened plan with this scenario file: both plans' figures, the changed links,
+    /// and the heatmap of the per-pair difference.
+    #[arg(long, value_name = "SCENARIO")]
+    pub compare: Option<PathBuf>,
 }
 
 /// The `--show` sections of the desktop app.
@@ -588,6 +592,7 @@ fn gui(args: GuiArgs) -> Result<()> {
             ShownSection::Training => crate::ui::Section::Training,
             ShownSection::Verify => crate::ui::Section::Verify,
         },
+        compare: args.compare,
     };
     crate::ui::run(options).map_err(|e| {
         anyhow::anyhow!(

@@ -48,9 +48,11 @@ pub fn show(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
             .open((reveal == Some(Section::Tables)).then_some(true))
             .show(ui, |ui| table_panel::show(ui, app, commands));
         keep_in_view(ui, tables.header_response, Section::Tables);
-        egui::CollapsingHeader::new("Compare plans")
+        let compare = egui::CollapsingHeader::new("Compare plans")
             .id_salt("compare")
+            .open((reveal == Some(Section::Compare)).then_some(true))
             .show(ui, |ui| plan_panel::comparison(ui, app, commands));
+        keep_in_view(ui, compare.header_response, Section::Compare);
         ui.separator();
         let heading = ui.heading("Training");
         keep_in_view(ui, heading, Section::Training);

@@ -36,6 +36,8 @@ pub struct AppOptions {
     pub size: Option<[f32; 2]>,
     /// The section of the analysis panel to open on; training and verify start running.
     pub show: Section,
+    /// A plan to compare the opened one with (the comparison is shown, heatmap included).
+    pub compare: Option<PathBuf>,
 }
 
 /// Alternatives offered for re-routing a pair.
@@ -97,13 +99,18 @@ impl PathcastApp {
             on_first_prediction: match options.show {
                 Section::Training => Some(Command::Train { resume: false }),
                 Section::Verify => Some(Command::Verify),
-                Section::Heatmap | Section::Tables => None,
+                Section::Heatmap | Section::Tables | Section::Compare => None,
             },
             screenshot: options.screenshot.map(|p| (p, options.screenshot_frames.max(2), Arc::default())),
             frame: 0,
             quit: false,
         };
         app.document_changed(true);
+        if let Some(path) = options.compare {
+            app.jobs.load_plan(path);
+            app.view.reveal = Some(Section::Compare);
+            app.view.heatmap_mode = HeatmapMode::VersusPlan;
+        }
         if let Some(spec) = options.open {
             match builtin::NAMES.iter().find(|n| n.eq_ignore_ascii_case(&spec)) {
                 Some(name) => app.run(Command::LoadBuiltin(name)),
@@ -708,7 +715,13 @@ impl PathcastApp {
     fn screenshot(&mut self, ctx: &egui::Context) {
         let Some((path, after, done)) = &mut self.screenshot else { return };
         // A Verify asked for with `--show verify` is shown finished, and scrolled into view.
-        let waiting = self.on_first_prediction.is_some() || self.verify_run.is_some();
+        let comparing = self.view.reveal == Some(Section::Compare)
+            && self
+                .comparison
+                .as_ref()
+                .is_none_or(|c| c.result.as_ref().is_none_or(|(r, _)| *r != self.doc.revision()))
+            && !self.status.error;
+        let waiting = self.on_first_prediction.is_some() || self.verify_run.is_some() || comparing;
         if done.load(Ordering::Relaxed) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         } else if self.frame >= *after && waiting {

@@ -94,6 +94,8 @@ pub enum Section {
     Training,
     /// Verify, with a simulation started once the predictions are in.
     Verify,
+    /// The comparison with another plan.
+    Compare,
 }
 
 /// What is selected and how the canvas looks.
