@@ -261,6 +261,10 @@ pub struct TrainArgs {
     /// Also write every training event as a JSON line to this file.
     #[arg(long)]
     json_log: Option<PathBuf>,
+    /// Train together with the other processes of an MPI job (`mpirun -np N pathcast train
+    /// --distributed mpi ...`): gradients are summed across them; rank 0 reports and checkpoints.
+    #[arg(long, value_enum)]
+    distributed: Option<crate::train::Distributed>,
     /// Model sizes: path and link state, message-passing iterations, readout width.
     #[arg(long, default_value_t = RouteNetConfig::default().path_state)]
     path_state: usize,
@@ -436,6 +440,11 @@ pub struct GenerateArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
+    /// Split the shards over the processes of an MPI job (`mpirun -np N pathcast dataset
+    /// generate --distributed mpi ...`); rank 0 writes the manifest. The output is the same bytes
+    /// as a single process's.
+    #[arg(long, value_enum)]
+    distributed: Option<crate::train::Distributed>,
     /// Measured packets per flow in each simulation (the minimum when a precision target is set).
     #[arg(long, default_value_t = 1000)]
     packets_per_flow: u64,
@@ -861,7 +870,13 @@ fn generate_dataset(args: GenerateArgs, import: &ImportOptions) -> Result<()> {
             .expect("valid template"),
     );
     let started = std::time::Instant::now();
-    let outcome = data::generate(&request, &stop, &|n| bar.inc(n))?;
+    let outcome = match args.distributed {
+        None => data::generate(&request, &stop, &|n| bar.inc(n))?,
+        Some(crate::train::Distributed::Mpi) => match generate_over_mpi(&request, &stop, &bar)? {
+            Some(outcome) => outcome,
+            None => return Ok(()),
+        },
+    };
     bar.finish_and_clear();
     let made = outcome.manifest.samples();
     if outcome.interrupted {
@@ -879,6 +894,34 @@ fn generate_dataset(args: GenerateArgs, import: &ImportOptions) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// This process's shards of an MPI job's dataset; rank 0 then writes the manifest and gets the
+/// outcome, the others `None`.
+#[cfg(feature = "mpi")]
+fn generate_over_mpi(
+    request: &GenerateRequest,
+    stop: &std::sync::atomic::AtomicBool,
+    bar: &indicatif::ProgressBar,
+) -> Result<Option<data::dataset::GenerateOutcome>> {
+    use crate::train::collective::{Collective, Mpi};
+    let world = Mpi::join()?;
+    let share = data::Share { rank: world.rank(), size: world.size() };
+    if share.rank != 0 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    data::generate_share(request, share, stop, &|n| bar.inc(n * share.size as u64))?;
+    world.barrier();
+    Ok(if share.rank == 0 { Some(data::finish_shared(request)?) } else { None })
+}
+
+#[cfg(not(feature = "mpi"))]
+fn generate_over_mpi(
+    _: &GenerateRequest,
+    _: &std::sync::atomic::AtomicBool,
+    _: &indicatif::ProgressBar,
+) -> Result<Option<data::dataset::GenerateOutcome>> {
+    bail!("this build has no MPI: rebuild pathcast with `--features mpi`")
 }
 
 fn import_dataset(args: ImportArgs) -> Result<()> {
@@ -982,10 +1025,13 @@ fn train(args: TrainArgs) -> Result<()> {
         decay: args.decay,
         clip_norm: args.clip,
         average_decay: args.average,
+        distributed: args.distributed,
         ..TrainConfig::default()
     };
+    // In an MPI job only rank 0 reports, so only it writes the log.
+    let lead = args.distributed.is_none() || crate::train::collective::launcher_rank().unwrap_or(0) == 0;
     let mut log = match &args.json_log {
-        Some(path) => {
+        Some(path) if lead => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
             }
@@ -993,7 +1039,7 @@ fn train(args: TrainArgs) -> Result<()> {
                 std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
             ))
         }
-        None => None,
+        _ => None,
     };
     let handle = crate::train::spawn(config);
     let stop = handle.stop_flag();

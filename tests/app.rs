@@ -39,6 +39,13 @@ fn wait_for(harness: &mut Harness<'_, PathcastApp>, what: &str, done: impl Fn(&P
     harness.step();
 }
 
+/// Scrolls a button of the (long) control panel into view, then clicks it.
+fn click_in_view(harness: &mut Harness<'_, PathcastApp>, label: &str) {
+    harness.get_by_label(label).scroll_to_me();
+    harness.run();
+    harness.get_by_label(label).click();
+}
+
 /// Fills the Train form: NSFNet's shipped data on one CPU replica, the run under `dir`.
 fn fill_train_form(
     harness: &mut Harness<'_, PathcastApp>,
@@ -215,9 +222,9 @@ fn stopping_training_keeps_the_model_in_use_and_ends_the_eta() {
     let mut harness = launch();
     let run = tempfile::tempdir().unwrap();
     fill_train_form(&mut harness, run.path(), 100_000, 100_000, 2);
-    harness.get_by_label("Start training").click();
+    click_in_view(&mut harness, "Start training");
     wait_for(&mut harness, "a few steps", |app| app.training.step >= 3);
-    harness.get_by_label("Stop training").click();
+    click_in_view(&mut harness, "Stop training");
     harness.step();
     assert_eq!(harness.state().training.eta_s(), None, "no ETA once stopping");
     wait_for(&mut harness, "the end of training", |app| !app.training_running());
@@ -267,7 +274,7 @@ fn training_from_the_app_draws_live_curves_and_switches_to_the_new_model() {
     let run = tempfile::tempdir().unwrap();
     fill_train_form(&mut harness, run.path(), 20, 10, 4);
     harness.state_mut().forms.train.warmup_steps = 2;
-    harness.get_by_label("Start training").click();
+    click_in_view(&mut harness, "Start training");
     wait_for(&mut harness, "training curves", |app| {
         app.training.loss.len() >= 2 && !app.training.val_mse.is_empty()
     });
@@ -819,7 +826,8 @@ fn a_failure_scenario_is_saved_by_name_failed_again_in_one_edit_and_swept() {
     );
     harness.state_mut().run(Command::Edit(Edit::RestoreAllLinks));
     harness.state_mut().run(Command::Edit(Edit::FailLink { a: 0, b: 2 }));
-    harness.run();
+    // The panels settle once the new predictions are in: click after that, not while they move.
+    wait_for(&mut harness, "predictions", |app| app.predictions_current());
     // "Fail" shows exactly the saved scenario, and one undo takes it back.
     harness.get_by_label("Fail").click();
     harness.run();

@@ -260,6 +260,119 @@ pub fn generate(
     Ok(GenerateOutcome { manifest, resumed_shards, interrupted })
 }
 
+/// One process's share of a generation run split over `size` processes: shards `rank`,
+/// `rank + size`, … of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    pub rank: usize,
+    pub size: usize,
+}
+
+/// Generates this process's shards of `request` (a shard already there with the right number of
+/// samples is kept), on `request.jobs` threads. The samples are the ones a single run makes (each
+/// is drawn from the seed and its index alone), so once every process is done,
+/// [`finish_shared`] writes the manifest a single run would have written. Returns the shards made.
+pub fn generate_share(
+    request: &GenerateRequest,
+    share: Share,
+    stop: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<usize, DatasetError> {
+    let dir = &request.dir;
+    std::fs::create_dir_all(dir).map_err(|e| DatasetError::Io(dir.clone(), e))?;
+    if let Ok(old) = read_manifest(dir)
+        && (old.generator != Some(request.generator) || old.shard_size != request.shard_size.max(1))
+    {
+        return Err(DatasetError::Mismatch(dir.to_owned()));
+    }
+    let generator = SampleGenerator::new(&request.name, request.topology.clone(), request.generator);
+    let size = u64::from(request.shard_size.max(1));
+    let jobs = match request.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let mut made = 0;
+    for first in (0..request.samples).step_by(size as usize).skip(share.rank).step_by(share.size.max(1)) {
+        let count = size.min(request.samples - first);
+        let path = dir.join(shard_file(first, size));
+        if shard::check_header(&path).ok() == Some(count as u32) {
+            progress(count);
+            continue;
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let next = AtomicU64::new(first);
+        let finished: Vec<(u64, Result<Record, DatasetError>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..jobs.min(count as usize))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            if index >= first + count {
+                                break done;
+                            }
+                            let record = generator
+                                .sample(index)
+                                .map(|sample| Record::from_sample(&sample))
+                                .map_err(|error| DatasetError::Simulation { index, error });
+                            progress(1);
+                            done.push((index, record));
+                        }
+                    })
+                })
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().expect("a generation worker does not panic")).collect()
+        });
+        let mut ordered: BTreeMap<u64, Record> = BTreeMap::new();
+        for (index, record) in finished {
+            ordered.insert(index, record?);
+        }
+        shard::write(&path, &ordered.into_values().collect::<Vec<_>>())?;
+        made += 1;
+    }
+    Ok(made)
+}
+
+/// After every process's [`generate_share`]: checks that every shard of `request` is there and
+/// writes the topology and the manifest, as a single run would.
+pub fn finish_shared(request: &GenerateRequest) -> Result<GenerateOutcome, DatasetError> {
+    let dir = &request.dir;
+    let size = u64::from(request.shard_size.max(1));
+    let mut manifest = Manifest {
+        format: FORMAT.to_owned(),
+        topology: request.name.clone(),
+        generator: Some(request.generator),
+        imported: None,
+        shard_size: request.shard_size.max(1),
+        samples_requested: request.samples,
+        shards: Vec::new(),
+    };
+    for first in (0..request.samples).step_by(size as usize) {
+        let count = size.min(request.samples - first);
+        let file = shard_file(first, size);
+        // A missing shard (a process stopped early) ends the dataset there; running again resumes.
+        if shard::check_header(&dir.join(&file)).ok() != Some(count as u32) {
+            break;
+        }
+        manifest.shards.push(ShardEntry { file, first_index: first, samples: count as u32 });
+    }
+    if let Networks::Fixed { .. } = request.generator.networks {
+        let text = gml::export(&request.topology, &request.name);
+        write_atomic(&dir.join(TOPOLOGY), text.as_bytes())
+            .map_err(|e| DatasetError::Io(dir.join(TOPOLOGY), e))?;
+    }
+    write_manifest(dir, &manifest)?;
+    let interrupted = manifest.samples() < request.samples;
+    Ok(GenerateOutcome { manifest, resumed_shards: 0, interrupted })
+}
+
+/// The file name of the shard whose first sample is `first`.
+fn shard_file(first: u64, size: u64) -> String {
+    format!("shard-{:05}.pcs", first / size)
+}
+
 /// Collects finished samples and writes each shard, and the manifest, once all its samples are in.
 fn write_shards_in_order(
     request: &GenerateRequest,
@@ -277,7 +390,7 @@ fn write_shards_in_order(
                 break;
             }
             let records: Vec<Record> = (first..first + count).filter_map(|i| waiting.remove(&i)).collect();
-            let file = format!("shard-{:05}.pcs", first / size);
+            let file = shard_file(first, size);
             shard::write(&request.dir.join(&file), &records)?;
             manifest.shards.push(ShardEntry { file, first_index: first, samples: count as u32 });
             write_manifest(&request.dir, manifest)?;

@@ -10,6 +10,8 @@ pub mod shard;
 pub mod stats;
 
 pub use batch::GraphBatch;
-pub use dataset::{Dataset, DatasetError, GenerateRequest, Manifest, generate};
+pub use dataset::{
+    Dataset, DatasetError, GenerateRequest, Manifest, Share, finish_shared, generate, generate_share,
+};
 pub use loader::{CorruptPolicy, Loader, LoaderConfig, Split};
 pub use record::{FlowRecord, LinkRecord, Record};

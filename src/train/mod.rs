@@ -1,6 +1,7 @@
 //! Training: the loop on a worker thread, evaluation, and the events it reports.
 
 pub mod average;
+pub mod collective;
 pub mod compare;
 pub mod devices;
 pub mod error;
@@ -11,4 +12,4 @@ pub mod parallel;
 pub mod trainer;
 
 pub use metrics::{EvalMetrics, Metrics};
-pub use trainer::{TrainConfig, TrainError, TrainEvent, TrainHandle, evaluate, spawn, train};
+pub use trainer::{Distributed, TrainConfig, TrainError, TrainEvent, TrainHandle, evaluate, spawn, train};

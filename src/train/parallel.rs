@@ -1,11 +1,13 @@
 //! Synchronous data parallelism: one model replica per device, each on its own thread, gradients
-//! summed exactly in a fixed replica order on the main device, then one optimizer step.
+//! summed exactly in a fixed replica order on the main device, then (across processes) in rank
+//! order, then one optimizer step.
 
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
+use super::collective::{Collective, SingleProcess};
 use super::error::TrainError;
 use super::objective::training_loss;
 use crate::data::GraphBatch;
@@ -48,10 +50,28 @@ impl<B: AutodiffBackend> DataParallel<B> {
         batch: &GraphBatch,
         options: StepOptions,
     ) -> Result<StepGradients, TrainError> {
+        Ok(self.gradients_across(model, batch, options, &SingleProcess, false)?.0)
+    }
+
+    /// [`Self::gradients`] over every process of `collective`: the batch is split into one shard
+    /// per device of every process (the same split one process with all those devices makes),
+    /// this process computes its devices' shards, and the sums meet across processes in rank
+    /// order. `stop` is this process's wish to stop; the second value says whether any process
+    /// wished it, so that all stop at the same step.
+    pub fn gradients_across(
+        &self,
+        model: &RouteNet<B>,
+        batch: &GraphBatch,
+        options: StepOptions,
+        collective: &dyn Collective,
+        stop: bool,
+    ) -> Result<(StepGradients, bool), TrainError> {
         let StepOptions { l2, clip, dropout_key } = options;
-        let groups = batch.balanced_groups(self.devices.len());
+        let local = self.devices.len();
+        let groups = batch.balanced_groups(local * collective.size());
+        let mine = collective.rank() * local..(collective.rank() + 1) * local;
         let total_paths = batch.n_paths() as f64;
-        let jobs: Vec<(usize, GraphBatch, Option<Vec<u64>>)> = groups
+        let jobs: Vec<(usize, GraphBatch, Option<Vec<u64>>)> = groups[mine.clone()]
             .iter()
             .enumerate()
             .filter(|(_, g)| !g.is_empty())
@@ -103,15 +123,40 @@ impl<B: AutodiffBackend> DataParallel<B> {
             sq_norm: 0.0,
         };
         model.visit(&mut sum);
-        let global_norm = sum.sq_norm.sqrt();
+        let mut sq_norm = sum.sq_norm;
         let mut grads = sum.out;
+        let mut stopping = stop;
+        if collective.size() > 1 {
+            // Every parameter's gradient, then the loss and the stop wish, in one sum.
+            let mut flat =
+                Flatten::<B> { grads, values: Vec::new(), shapes: Vec::new(), _backend: Default::default() };
+            model.visit(&mut flat);
+            let Flatten { mut values, shapes, .. } = flat;
+            let n = values.len();
+            values.extend([loss, f64::from(u8::from(stop))]);
+            collective.sum(&mut values)?;
+            (loss, stopping) = (values[n], values[n + 1] > 0.0);
+            values.truncate(n);
+            sq_norm = values.iter().map(|v| v * v).sum();
+            let mut unflat = Unflatten::<B> {
+                values,
+                shapes,
+                param: 0,
+                next: 0,
+                out: GradientsParams::new(),
+                device: inner_device::<B>(&self.devices[0]),
+            };
+            model.visit(&mut unflat);
+            grads = unflat.out;
+        }
+        let global_norm = sq_norm.sqrt();
         if let Some(max) = clip.filter(|&max| global_norm > max) {
             let mut scale =
                 ScaleGradients::<B> { grads, factor: max / global_norm, _backend: Default::default() };
             model.visit(&mut scale);
             grads = scale.grads;
         }
-        Ok(StepGradients { grads, loss, norm: global_norm })
+        Ok((StepGradients { grads, loss, norm: global_norm }, stopping))
     }
 }
 
@@ -146,6 +191,54 @@ impl<B: AutodiffBackend> ModuleVisitor<B> for SumGradients<B> {
             self.sq_norm += t.clone().powf_scalar(2.0).sum().into_scalar().elem::<f64>();
             self.out.register::<B::InnerBackend, D>(param.id, t);
         }
+    }
+}
+
+/// Takes every parameter's gradient out, in the model's visiting order, as one flat list.
+struct Flatten<B: AutodiffBackend> {
+    grads: GradientsParams,
+    values: Vec<f64>,
+    /// Each parameter's shape; empty for a parameter with no gradient.
+    shapes: Vec<Vec<usize>>,
+    _backend: std::marker::PhantomData<B>,
+}
+
+impl<B: AutodiffBackend> ModuleVisitor<B> for Flatten<B> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        match self.grads.remove::<B::InnerBackend, D>(param.id) {
+            Some(g) => {
+                self.shapes.push(g.dims().to_vec());
+                let data = g.into_data().convert::<f64>();
+                self.values.extend(data.as_slice::<f64>().expect("f64 gradients"));
+            }
+            None => self.shapes.push(Vec::new()),
+        }
+    }
+}
+
+/// Puts a flat list of gradients back, parameter by parameter, as [`Flatten`] took them out.
+struct Unflatten<B: AutodiffBackend> {
+    values: Vec<f64>,
+    shapes: Vec<Vec<usize>>,
+    /// The next parameter's index, and its first value's.
+    param: usize,
+    next: usize,
+    out: GradientsParams,
+    device: burn::tensor::Device<B::InnerBackend>,
+}
+
+impl<B: AutodiffBackend> ModuleVisitor<B> for Unflatten<B> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        let shape = std::mem::take(&mut self.shapes[self.param]);
+        self.param += 1;
+        if shape.is_empty() {
+            return;
+        }
+        let len: usize = shape.iter().product();
+        let values: Vec<f32> = self.values[self.next..self.next + len].iter().map(|&v| v as f32).collect();
+        self.next += len;
+        let data = TensorData::new(values, shape);
+        self.out.register::<B::InnerBackend, D>(param.id, Tensor::from_data(data, &self.device));
     }
 }
 

@@ -17,6 +17,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 use serde::{Deserialize, Serialize};
 
 use super::average::WeightAverage;
+use super::collective::{Collective, SingleProcess};
 use super::devices::Devices;
 pub use super::error::TrainError;
 use super::lamb::{Lamb, LambConfig};
@@ -60,6 +61,17 @@ pub struct TrainConfig {
     /// evaluate and checkpoint it for prediction.
     #[serde(default)]
     pub average_decay: Option<f64>,
+    /// Train together with the other processes of an MPI job (`None`: this process alone).
+    #[serde(default)]
+    pub distributed: Option<Distributed>,
+}
+
+/// How processes train together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Distributed {
+    /// The processes `mpirun` (or `srun`) started, over MPI (the `mpi` feature).
+    Mpi,
 }
 
 /// The optimizer.
@@ -92,6 +104,7 @@ impl Default for TrainConfig {
             decay: false,
             clip_norm: None,
             average_decay: None,
+            distributed: None,
         }
     }
 }
@@ -188,7 +201,17 @@ pub fn train_on_devices(
     stop: &AtomicBool,
 ) -> Result<(), TrainError> {
     let devices = config.devices.dispatch_devices()?;
-    train(config, &devices, events, stop)
+    match config.distributed {
+        None => train(config, &devices, events, stop),
+        #[cfg(feature = "mpi")]
+        Some(Distributed::Mpi) => {
+            train_across(config, &devices, events, stop, &super::collective::Mpi::join()?)
+        }
+        #[cfg(not(feature = "mpi"))]
+        Some(Distributed::Mpi) => {
+            Err(TrainError::Config("this build has no MPI: rebuild pathcast with `--features mpi`".into()))
+        }
+    }
 }
 
 /// The learning rate at a step: linear warm-up, then optional cosine decay to a tenth.
@@ -212,6 +235,26 @@ pub fn train(
     events: &Sender<TrainEvent>,
     stop: &AtomicBool,
 ) -> Result<(), TrainError> {
+    train_across(config, devices, events, stop, &SingleProcess)
+}
+
+/// [`train`] as one process of `collective`: every process reads the same batches and computes
+/// its devices' share of each; the gradients are summed across processes in rank order, so N
+/// processes make the same steps as one with all their devices. Rank 0 alone reports, evaluates
+/// and checkpoints; a stop asked of any process stops them all at the same step.
+pub fn train_across(
+    config: &TrainConfig,
+    devices: &[DispatchDevice],
+    events: &Sender<TrainEvent>,
+    stop: &AtomicBool,
+    collective: &dyn Collective,
+) -> Result<(), TrainError> {
+    let lead = collective.rank() == 0;
+    let report = |event: TrainEvent| {
+        if lead {
+            let _ = events.send(event);
+        }
+    };
     if config.batch_samples == 0 || config.eval_every == 0 {
         return Err(TrainError::Config("batch size and evaluation interval must be at least 1".into()));
     }
@@ -230,7 +273,7 @@ pub fn train(
     let eval_shards = EvalShards { validation: val_shards, train_probe: train_shards[..1].to_vec() };
     Dispatch::seed(device, config.seed);
 
-    let resumed = if config.resume { resume_state(config, events, device, &inner)? } else { None };
+    let resumed = if config.resume { resume_state(config, &report, device, &inner)? } else { None };
     let TrainState { mut model, mut optimizer, ranges, mut step, mut average } = match resumed {
         Some(state) => state,
         None => {
@@ -244,7 +287,7 @@ pub fn train(
             }
         }
     };
-    let _ = events.send(TrainEvent::Started {
+    report(TrainEvent::Started {
         step,
         steps: config.steps,
         train_shards: train_shards.len(),
@@ -268,7 +311,7 @@ pub fn train(
             if step >= config.steps {
                 break 'epochs;
             }
-            if stop.load(Ordering::Relaxed) {
+            if collective.size() == 1 && stop.load(Ordering::Relaxed) {
                 stopped = true;
                 break 'epochs;
             }
@@ -283,7 +326,12 @@ pub fn train(
                 clip: config.clip_norm,
                 dropout_key: Some(dropout::step_key(config.seed, step)),
             };
-            let grads = parallel.gradients(&model, &batch, options)?;
+            let wish = stop.load(Ordering::Relaxed);
+            let (grads, stopping) = parallel.gradients_across(&model, &batch, options, collective, wish)?;
+            if stopping && collective.size() > 1 {
+                stopped = true;
+                break 'epochs;
+            }
             let loss_value = grads.loss;
             if loss_value.is_finite() && grads.norm.is_finite() {
                 model = optimizer.step(learning_rate(config, step), model, grads.grads);
@@ -293,8 +341,7 @@ pub fn train(
                 skipped_in_a_row = 0;
             } else {
                 skipped_in_a_row += 1;
-                let _ =
-                    events.send(TrainEvent::Skipped { step, loss: loss_value, gradient_norm: grads.norm });
+                report(TrainEvent::Skipped { step, loss: loss_value, gradient_norm: grads.norm });
                 if skipped_in_a_row >= MAX_SKIPPED_IN_A_ROW {
                     return Err(TrainError::Diverged { step, batches: skipped_in_a_row });
                 }
@@ -303,14 +350,14 @@ pub fn train(
             samples += batch.samples;
             let elapsed_s = started.elapsed().as_secs_f64();
             let training_s = elapsed_s - paused_s;
-            let _ = events.send(TrainEvent::Step {
+            report(TrainEvent::Step {
                 step,
                 loss: loss_value,
                 samples_per_s: samples as f64 / training_s,
                 elapsed_s,
                 training_s,
             });
-            if step % config.eval_every == 0 {
+            if lead && step % config.eval_every == 0 {
                 let pause = Instant::now();
                 let state = Snapshot {
                     model: &model,
@@ -327,12 +374,12 @@ pub fn train(
         }
         epoch += 1;
     }
-    if step % config.eval_every != 0 {
+    if lead && step % config.eval_every != 0 {
         let state =
             Snapshot { model: &model, optimizer: &optimizer, average: average.as_ref(), ranges: &ranges };
         checkpoint_and_eval(config, &inner, state, step, &eval_shards, events)?;
     }
-    let _ = events.send(TrainEvent::Finished { step, stopped });
+    report(TrainEvent::Finished { step, stopped });
     Ok(())
 }
 
@@ -396,7 +443,7 @@ struct Snapshot<'a, B: AutodiffBackend> {
 /// `inner` device, where the optimizer meets the gradients.
 fn resume_state(
     config: &TrainConfig,
-    events: &Sender<TrainEvent>,
+    report: &dyn Fn(TrainEvent),
     device: &DispatchDevice,
     inner: &DispatchDevice,
 ) -> Result<Option<TrainState<Dispatch>>, TrainError> {
@@ -406,7 +453,7 @@ fn resume_state(
         Err(e) => return Err(e.into()),
     };
     if let Some(damage) = passed_over {
-        let _ = events.send(TrainEvent::Warning {
+        report(TrainEvent::Warning {
             message: format!("{damage}; resuming from {}, step {}", dir.display(), meta.step),
         });
     }
