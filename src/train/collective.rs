@@ -87,8 +87,9 @@ mod mpi_world {
         fn sum(&self, values: &mut [f64]) -> Result<(), TrainError> {
             let mut all = vec![0.0; values.len() * self.size()];
             self.world.all_gather_into(&values[..], &mut all[..]);
+            let stride = values.len().max(1);
             for (i, v) in values.iter_mut().enumerate() {
-                *v = all.iter().skip(i).step_by(values.len().max(1)).sum();
+                *v = all.iter().skip(i).step_by(stride).sum();
             }
             Ok(())
         }
