@@ -298,3 +298,27 @@ fn comparing_two_plans_lists_the_changed_links_and_each_pairs_change() {
     assert_eq!(json["links"].as_array().unwrap().len(), 2);
     assert_eq!(json["pairs"].as_array().unwrap().len(), 12);
 }
+
+#[test]
+fn an_upgrade_plan_has_no_step_to_spare() {
+    use pathcast::plan::upgrades::{UpgradeRules, suggest};
+    let model = pretrained::trained();
+    let mut s = nsfnet();
+    s.targets.global_s = Some(0.45);
+    let rules = UpgradeRules { step_factor: 2.0, cost_per_step: 1.0, max_steps: 40, failures: None };
+    let (plan, upgraded) = suggest(&model, &s, rules, Metric::Hops).unwrap();
+    assert_eq!(plan.remaining_violations, 0, "{plan:?}");
+    assert!(plan.upgrades.len() >= 2, "a plan of several links: {plan:?}");
+    let over =
+        |scenario: &Scenario| pathcast::plan::violations(scenario, &model.predict(scenario).unwrap()).len();
+    assert_eq!(over(&upgraded), 0);
+    // Independent check: one step less on any upgraded link breaks a target again.
+    for u in &plan.upgrades {
+        let mut fewer = upgraded.clone();
+        let params = fewer.topology.link(u.a, u.b).unwrap().params;
+        let capacity_bps = u.from_bps * 2f64.powi(u.steps as i32 - 1);
+        fewer.topology.set_link(u.a, u.b, LinkParams { capacity_bps, ..params }).unwrap();
+        assert!(over(&fewer) > 0, "{} - {} needs all its {} steps", u.a, u.b, u.steps);
+    }
+    assert_eq!(plan.total_cost, plan.upgrades.iter().map(|u| f64::from(u.steps)).sum::<f64>());
+}

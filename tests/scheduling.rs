@@ -156,7 +156,7 @@ fn classes_and_schedulers_survive_a_scenario_file() {
     let err = Scenario::from_json(v1.as_bytes()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "format: pathcast.scenario.v1 has no classes, ports, SRLGs or targets; write pathcast.scenario.v2 for them"
+        "format: pathcast.scenario.v1 has no classes, ports, SRLGs, targets or failure scenarios; write pathcast.scenario.v2 for them"
     );
 }
 

@@ -183,6 +183,21 @@ pub struct GenerateOutcome {
     pub interrupted: bool,
 }
 
+impl Manifest {
+    /// The manifest of `request` before any shard is written.
+    fn empty(request: &GenerateRequest) -> Self {
+        Manifest {
+            format: FORMAT.to_owned(),
+            topology: request.name.clone(),
+            generator: Some(request.generator),
+            imported: None,
+            shard_size: request.shard_size.max(1),
+            samples_requested: request.samples,
+            shards: Vec::new(),
+        }
+    }
+}
+
 /// Generates (or resumes) a dataset.
 ///
 /// `jobs` workers take sample indices in order, so samples finish roughly in order and every shard
@@ -200,15 +215,7 @@ pub fn generate(
         Networks::Fixed { .. } => Some(gml::export(&request.topology, &request.name)),
         Networks::Diverse(_) => None,
     };
-    let mut manifest = Manifest {
-        format: FORMAT.to_owned(),
-        topology: request.name.clone(),
-        generator: Some(request.generator),
-        imported: None,
-        shard_size: request.shard_size.max(1),
-        samples_requested: request.samples,
-        shards: Vec::new(),
-    };
+    let mut manifest = Manifest::empty(request);
     let resumed_shards = resume(dir, topology_text.as_deref(), &mut manifest)?;
     if let Some(text) = &topology_text {
         write_atomic(&dir.join(TOPOLOGY), text.as_bytes())
@@ -340,15 +347,7 @@ pub fn generate_share(
 pub fn finish_shared(request: &GenerateRequest) -> Result<GenerateOutcome, DatasetError> {
     let dir = &request.dir;
     let size = u64::from(request.shard_size.max(1));
-    let mut manifest = Manifest {
-        format: FORMAT.to_owned(),
-        topology: request.name.clone(),
-        generator: Some(request.generator),
-        imported: None,
-        shard_size: request.shard_size.max(1),
-        samples_requested: request.samples,
-        shards: Vec::new(),
-    };
+    let mut manifest = Manifest::empty(request);
     for first in (0..request.samples).step_by(size as usize) {
         let count = size.min(request.samples - first);
         let file = shard_file(first, size);

@@ -547,6 +547,19 @@ impl ScenarioFile {
                 .copied()
                 .ok_or_else(|| ScenarioError::invalid(place, format!("node {id} does not exist")))
         };
+        // Duplex links named by file ids (SRLGs, failure scenarios), smaller node first.
+        let duplex_links = |topology: &Topology, place: &str, pairs: &[[u64; 2]]| {
+            pairs
+                .iter()
+                .map(|&[a, b]| {
+                    let (x, y) = (node_of(place, a)?, node_of(place, b)?);
+                    if !topology.are_linked(x, y) {
+                        return Err(ScenarioError::invalid(place, format!("there is no link {a} - {b}")));
+                    }
+                    Ok((x.min(y), x.max(y)))
+                })
+                .collect::<Result<Vec<_>, ScenarioError>>()
+        };
 
         let mut topology = Topology::new();
         for &(_, i) in &order {
@@ -635,14 +648,7 @@ impl ScenarioFile {
                     format!("SRLG name {:?} is empty or used twice", g.name),
                 ));
             }
-            let mut links = Vec::with_capacity(g.links.len());
-            for &[a, b] in &g.links {
-                let (x, y) = (node_of(&place, a)?, node_of(&place, b)?);
-                if !scenario.topology.are_linked(x, y) {
-                    return Err(ScenarioError::invalid(&place, format!("there is no link {a} - {b}")));
-                }
-                links.push((x.min(y), x.max(y)));
-            }
+            let links = duplex_links(&scenario.topology, &place, &g.links)?;
             scenario.srlgs.push(Srlg { name: g.name.clone(), links });
         }
         for (i, f) in self.failures.iter().enumerate() {
@@ -656,14 +662,7 @@ impl ScenarioFile {
             if f.links.is_empty() && f.nodes.is_empty() {
                 return Err(ScenarioError::invalid(&place, "fails no link and no node"));
             }
-            let mut links = Vec::with_capacity(f.links.len());
-            for &[a, b] in &f.links {
-                let (x, y) = (node_of(&place, a)?, node_of(&place, b)?);
-                if !scenario.topology.are_linked(x, y) {
-                    return Err(ScenarioError::invalid(&place, format!("there is no link {a} - {b}")));
-                }
-                links.push((x.min(y), x.max(y)));
-            }
+            let links = duplex_links(&scenario.topology, &place, &f.links)?;
             let nodes = f.nodes.iter().map(|&n| node_of(&place, n)).collect::<Result<Vec<_>, _>>()?;
             scenario.failures.push(FailureCase { name: f.name.clone(), links, nodes });
         }

@@ -1,7 +1,9 @@
 //! Capacity upgrade suggestions: the links to upgrade, in capacity steps with a cost per step,
 //! so that every pair meets its delay target with nothing failed and under each failure case of
 //! a sweep. A greedy search on the model's predictions: each round upgrades by one step the link
-//! that removes the most target excess per unit of cost.
+//! that removes the most target excess per unit of cost; once every target is met, each step the
+//! plan can do without is taken back. Greedy, so not guaranteed the cheapest plan, but never
+//! one with a step to spare.
 
 use std::collections::BTreeMap;
 
@@ -120,6 +122,34 @@ pub fn suggest(
         *steps.entry(chosen.link).or_default() += 1;
         (plan, score, violations) = (chosen.plan, chosen.score, chosen.violations);
         taken += 1;
+    }
+    if violations == 0 {
+        // Take back every step the targets do not need (an early step that later ones made
+        // redundant), one at a time, checking the targets each time.
+        for link in steps.keys().copied().collect::<Vec<_>>() {
+            while steps[&link] > 0 {
+                let original = scenario.topology.link(link.0, link.1).expect("a link").params.capacity_bps;
+                let fewer = steps[&link] - 1;
+                let mut trial = plan.clone();
+                let params = trial.topology.link(link.0, link.1).expect("a link").params;
+                let capacity_bps = original * rules.step_factor.powi(fewer as i32);
+                trial
+                    .topology
+                    .set_link(link.0, link.1, LinkParams { capacity_bps, ..params })
+                    .expect("a valid capacity");
+                if fewer == 0 {
+                    let source = scenario.topology.capacity_source(link.0, link.1).clone();
+                    trial.topology.set_capacity_source(link.0, link.1, source).expect("the link exists");
+                }
+                if excess(model, &trial, &failures, metric)?.1 > 0 {
+                    break;
+                }
+                steps.insert(link, fewer);
+                plan = trial;
+                taken -= 1;
+            }
+        }
+        steps.retain(|_, n| *n > 0);
     }
     let upgrades = steps
         .iter()
