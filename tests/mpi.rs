@@ -209,3 +209,17 @@ fn two_ranks_generate_the_same_bytes_as_one_process() {
     let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
     assert_eq!(info["samples"], 7, "{info}");
 }
+
+#[test]
+fn each_process_of_a_machine_takes_its_own_gpu_with_local() {
+    // This build has no wgpu backend, so each rank's error names the GPU it was given.
+    let dir = tempfile::tempdir().unwrap();
+    let (out, log) =
+        (dir.path().join("run").display().to_string(), dir.path().join("log").display().to_string());
+    let mut args = train_args(&out, &log, "1");
+    args.extend(["--devices", "wgpu:local", "--distributed", "mpi"]);
+    let output = mpirun(2, &args).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("devices wgpu:0:") && stderr.contains("devices wgpu:1:"), "{stderr}");
+}

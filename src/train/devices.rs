@@ -233,13 +233,26 @@ impl FromStr for Devices {
     type Err = String;
 
     /// `cpu:N`, or a comma-separated list of `wgpu:I` (`wgpu:iI` for integrated GPUs, `wgpu:cpu`
-    /// for a software adapter) or of `cuda:I`; one kind per run.
+    /// for a software adapter) or of `cuda:I`; one kind per run. In a job started by `mpirun` or
+    /// `srun`, `cuda:local` and `wgpu:local` are the GPU numbered by the process's rank on its
+    /// machine, so that each process of a node takes its own GPU.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || format!("devices {s:?}: expected cpu:N, wgpu:0,wgpu:1 or cuda:0,cuda:1");
         let mut kind = None;
         let mut values = Vec::new();
+        let local = local_rank().map(|r| r.to_string());
         for part in s.split(',').map(str::trim) {
             let (k, value) = part.split_once(':').ok_or_else(bad)?;
+            let value = match (value, &local) {
+                ("local", Some(rank)) => rank.as_str(),
+                ("local", None) => {
+                    return Err(format!(
+                        "devices {s:?}: {k}:local needs a launcher that numbers the processes of a machine \
+                         (mpirun, srun)"
+                    ));
+                }
+                _ => value,
+            };
             if kind.is_some_and(|seen| seen != k) {
                 return Err(format!("devices {s:?}: one kind of device per run"));
             }
@@ -264,6 +277,13 @@ impl FromStr for Devices {
     }
 }
 
+/// This process's rank among the processes of its machine, as `mpirun` or `srun` tells it.
+fn local_rank() -> Option<usize> {
+    ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +299,11 @@ mod tests {
         assert!("cpu".parse::<Devices>().is_err());
         assert!("wgpu:x".parse::<Devices>().is_err());
         assert!("cpu:1,cpu:2".parse::<Devices>().is_err());
+        // Outside a launcher, "local" has no rank to stand for (tests/mpi.rs checks it inside one).
+        if local_rank().is_none() {
+            let err = "cuda:local".parse::<Devices>().unwrap_err();
+            assert!(err.contains("cuda:local needs a launcher"), "{err}");
+        }
     }
 
     #[test]
