@@ -876,6 +876,9 @@ fn generate_dataset(args: GenerateArgs, import: &ImportOptions) -> Result<()> {
             Some(outcome) => outcome,
             None => return Ok(()),
         },
+        Some(crate::train::Distributed::Nccl) => {
+            bail!("dataset generation runs on CPUs: use --distributed mpi")
+        }
     };
     bar.finish_and_clear();
     let made = outcome.manifest.samples();

@@ -1,6 +1,7 @@
 //! The processes of a training job and the one operation they share: a sum over every process,
 //! added in rank order so that each process, and each run, gets the same bits. One process alone
-//! ([`SingleProcess`]) or several over MPI ([`Mpi`], the `mpi` feature).
+//! ([`SingleProcess`]), several over MPI ([`Mpi`], the `mpi` feature), or several GPUs' processes
+//! over NCCL ([`Nccl`], the `mpi` and `cuda` features; MPI starts the job and hands out NCCL's id).
 
 use super::error::TrainError;
 
@@ -71,6 +72,21 @@ mod mpi_world {
         pub fn barrier(&self) {
             self.world.barrier();
         }
+
+        /// Gives every process rank 0's `bytes`.
+        #[cfg(feature = "cuda")]
+        pub fn broadcast(&self, bytes: &mut [std::ffi::c_char]) {
+            use mpi::traits::Root;
+            self.world.process_at_rank(0).broadcast_into(bytes);
+        }
+    }
+
+    /// Sums `values` (every process's `n` values, rank after rank, in `all`) in rank order.
+    pub(super) fn sum_in_rank_order(all: &[f64], values: &mut [f64]) {
+        let stride = values.len().max(1);
+        for (i, v) in values.iter_mut().enumerate() {
+            *v = all.iter().skip(i).step_by(stride).sum();
+        }
     }
 
     impl Collective for Mpi {
@@ -87,10 +103,76 @@ mod mpi_world {
         fn sum(&self, values: &mut [f64]) -> Result<(), TrainError> {
             let mut all = vec![0.0; values.len() * self.size()];
             self.world.all_gather_into(&values[..], &mut all[..]);
-            let stride = values.len().max(1);
-            for (i, v) in values.iter_mut().enumerate() {
-                *v = all.iter().skip(i).step_by(stride).sum();
+            sum_in_rank_order(&all, values);
+            Ok(())
+        }
+    }
+}
+
+#[cfg(all(feature = "mpi", feature = "cuda"))]
+pub use self::nccl_world::Nccl;
+
+/// Written for GPUs across processes and machines, built in CI, but not yet run: no machine with
+/// NVIDIA GPUs has been available (`scripts/gpu-check.sh` runs it on the first one).
+#[cfg(all(feature = "mpi", feature = "cuda"))]
+mod nccl_world {
+    use std::sync::Arc;
+
+    use cudarc::driver::{CudaContext, CudaStream};
+    use cudarc::nccl::{Comm, Id};
+
+    use super::mpi_world::{Mpi, sum_in_rank_order};
+    use super::{Collective, TrainError};
+
+    /// One GPU per process; the values meet on the GPUs through NCCL's all-gather (NVLink,
+    /// InfiniBand or sockets, whichever NCCL finds) and are added in rank order.
+    pub struct Nccl {
+        comm: Comm,
+        stream: Arc<CudaStream>,
+        // Finalises MPI when dropped, after NCCL's communicator.
+        mpi: Mpi,
+    }
+
+    fn nccl_error(what: &str, e: impl std::fmt::Debug) -> TrainError {
+        TrainError::Worker(format!("NCCL: {what}: {e:?}"))
+    }
+
+    impl Nccl {
+        /// Joins the MPI job and builds an NCCL communicator on GPU `gpu` of this machine.
+        pub fn join(gpu: usize) -> Result<Self, TrainError> {
+            let mpi = Mpi::join()?;
+            let context = CudaContext::new(gpu).map_err(|e| nccl_error(&format!("cuda:{gpu}"), e))?;
+            let stream = context.default_stream();
+            // Rank 0 makes the communicator's id and MPI gives it to the others.
+            let mut id = [0; 128];
+            if mpi.rank() == 0 {
+                id = *Id::new().map_err(|e| nccl_error("a communicator id", e))?.internal();
             }
+            mpi.broadcast(&mut id);
+            let comm = Comm::from_rank(stream.clone(), mpi.rank(), mpi.size(), Id::uninit(id))
+                .map_err(|e| nccl_error("joining the communicator", e))?;
+            Ok(Nccl { comm, stream, mpi })
+        }
+    }
+
+    impl Collective for Nccl {
+        fn rank(&self) -> usize {
+            self.mpi.rank()
+        }
+
+        fn size(&self) -> usize {
+            self.mpi.size()
+        }
+
+        fn sum(&self, values: &mut [f64]) -> Result<(), TrainError> {
+            let mine = self.stream.clone_htod(values).map_err(|e| nccl_error("copy to the GPU", e))?;
+            let mut all = self
+                .stream
+                .alloc_zeros::<f64>(values.len() * self.size())
+                .map_err(|e| nccl_error("GPU memory", e))?;
+            self.comm.all_gather(&mine, &mut all).map_err(|e| nccl_error("all-gather", e))?;
+            let all = self.stream.clone_dtoh(&all).map_err(|e| nccl_error("copy from the GPU", e))?;
+            sum_in_rank_order(&all, values);
             Ok(())
         }
     }

@@ -72,6 +72,9 @@ pub struct TrainConfig {
 pub enum Distributed {
     /// The processes `mpirun` (or `srun`) started, over MPI (the `mpi` feature).
     Mpi,
+    /// One GPU per process (`--devices cuda:local`), the sums on the GPUs over NCCL; MPI starts
+    /// the job (the `mpi` and `cuda` features).
+    Nccl,
 }
 
 /// The optimizer.
@@ -211,6 +214,22 @@ pub fn train_on_devices(
         Some(Distributed::Mpi) => {
             Err(TrainError::Config("this build has no MPI: rebuild pathcast with `--features mpi`".into()))
         }
+        #[cfg(all(feature = "mpi", feature = "cuda"))]
+        Some(Distributed::Nccl) => {
+            let Devices::Cuda(gpus) = &config.devices else {
+                return Err(TrainError::Config("NCCL needs CUDA devices: --devices cuda:local".into()));
+            };
+            let [gpu] = gpus[..] else {
+                return Err(TrainError::Config(
+                    "NCCL takes one GPU per process: --devices cuda:local".into(),
+                ));
+            };
+            train_across(config, &devices, events, stop, &super::collective::Nccl::join(gpu)?)
+        }
+        #[cfg(not(all(feature = "mpi", feature = "cuda")))]
+        Some(Distributed::Nccl) => Err(TrainError::Config(
+            "this build has no NCCL: rebuild pathcast with `--features mpi,cuda`".into(),
+        )),
     }
 }
 
