@@ -181,3 +181,65 @@ fn predictions_through_a_scheduled_port_are_flagged_as_extrapolations() {
     assert!(reasons[1].contains("link 0->1 schedules by WFQ"), "{reasons:?}");
     assert!(!reasons[2].contains("schedules"), "{reasons:?}");
 }
+
+#[test]
+fn eval_on_scheduled_samples_reports_each_class_against_its_labels() {
+    use pathcast::data::dataset::{FORMAT, Manifest, ShardEntry, write_manifest};
+    use pathcast::data::record::Record;
+    use pathcast::sim::Sample;
+    // Two labelled samples of the two-class SP port, simulated, written as an imported dataset.
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Record> = [(0.3, 0.2), (0.5, 0.3)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(rho0, rho1))| {
+            let sp = Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]);
+            let scenario = two_classes(sp, rho0, rho1, 32, PacketSizes::Exponential { mean_bits: MEAN_BITS });
+            let config = SimConfig { seed: i as u64, packets_per_flow: 4000, ..Default::default() };
+            let result = simulate(&scenario, &config).unwrap();
+            Record::from_sample(&Sample { index: i as u64, scenario, result })
+        })
+        .collect();
+    pathcast::data::shard::write(&dir.path().join("shard-00000.pcs"), &records).unwrap();
+    let manifest = Manifest {
+        format: FORMAT.to_owned(),
+        topology: "two classes".into(),
+        generator: None,
+        imported: None,
+        shard_size: 2,
+        samples_requested: 2,
+        shards: vec![ShardEntry { file: "shard-00000.pcs".into(), first_index: 0, samples: 2 }],
+    };
+    write_manifest(dir.path(), &manifest).unwrap();
+    let out = assert_cmd::Command::cargo_bin("pathcast")
+        .unwrap()
+        .args(["eval", "--json", "--data"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["samples"], 2);
+    assert_eq!(json["delay"]["all"]["paths"], 4);
+    assert_eq!(
+        (json["delay"]["class 0"]["paths"].as_u64(), json["delay"]["class 1"]["paths"].as_u64()),
+        (Some(2), Some(2))
+    );
+    // Independent truth: the model's own predictions against the simulated labels.
+    let model = pathcast::model::pretrained::trained();
+    let errors: Vec<f64> = records
+        .iter()
+        .flat_map(|r| {
+            let p = model.predict_record(r).unwrap();
+            p.flows
+                .iter()
+                .zip(&r.flows)
+                .map(|(p, f)| (p.delay_s / f64::from(f.delay_s) - 1.0).abs())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mape = 100.0 * errors.iter().sum::<f64>() / errors.len() as f64;
+    assert!((json["delay"]["all"]["mape"].as_f64().unwrap() - mape).abs() < 1e-9, "{json}");
+}
