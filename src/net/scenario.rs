@@ -297,6 +297,8 @@ impl Scenario {
     pub fn to_json(&self) -> String {
         let index: HashMap<NodeId, usize> =
             self.topology.node_ids().enumerate().map(|(i, id)| (id, i)).collect();
+        // A duplex link as the file names it: its two nodes' file ids.
+        let file_pair = |&(a, b): &(NodeId, NodeId)| [index[&a] as u64, index[&b] as u64];
         let file = ScenarioFile {
             format: FORMAT.to_owned(),
             name: self.name.clone(),
@@ -350,17 +352,14 @@ impl Scenario {
             srlgs: self
                 .srlgs
                 .iter()
-                .map(|g| SrlgRecord {
-                    name: g.name.clone(),
-                    links: g.links.iter().map(|&(a, b)| [index[&a] as u64, index[&b] as u64]).collect(),
-                })
+                .map(|g| SrlgRecord { name: g.name.clone(), links: g.links.iter().map(file_pair).collect() })
                 .collect(),
             failures: self
                 .failures
                 .iter()
                 .map(|f| FailureRecord {
                     name: f.name.clone(),
-                    links: f.links.iter().map(|&(a, b)| [index[&a] as u64, index[&b] as u64]).collect(),
+                    links: f.links.iter().map(file_pair).collect(),
                     nodes: f.nodes.iter().map(|n| index[n] as u64).collect(),
                 })
                 .collect(),

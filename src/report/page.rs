@@ -154,7 +154,7 @@ pub fn render(report: &Report) -> String {
                 h2 { "Failure sweep" }
                 @if let Some(sweep) = &report.sweep {
                     @let ranked = sweep.ranked();
-                    p.meta { (ranked.len()) " cases (" (format!("{:?}", sweep.kind).to_lowercase()) "), the worst first." }
+                    p.meta { (ranked.len()) " cases (" (clap::ValueEnum::to_possible_value(&sweep.kind).map_or(String::new(), |v| v.get_name().to_owned())) "), the worst first." }
                     table {
                         thead { tr { th { "failure" } th { "cut pairs" } th { "worst delay" } th { "mean delay" } th { "targets broken" } th { "extrapolated" } } }
                         tbody {
