@@ -75,7 +75,10 @@ fn chromium() -> Option<PathBuf> {
 }
 
 fn screenshot(browser: &Path, html: &Path, png: &Path) {
-    let status = std::process::Command::new(browser)
+    // Bounded, so that a browser that hangs fails the test instead of stalling it.
+    let status = std::process::Command::new("timeout")
+        .arg("120")
+        .arg(browser)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2000"])
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("file://{}", html.display()))
