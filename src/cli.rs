@@ -1090,17 +1090,17 @@ fn train(args: TrainArgs) -> Result<()> {
 }
 
 fn eval(args: EvalArgs) -> Result<()> {
+    let datasets = args.data.iter().map(|d| Dataset::open(d)).collect::<Result<Vec<_>, _>>()?;
+    let shards = split_shards(&datasets, Split::All, 0.0);
+    let first = shards.first().map(|s| data::shard::read(s)).transpose()?.unwrap_or_default();
+    if first.iter().any(|r| !r.schedulers.is_empty()) {
+        return eval_scheduled(&args, first, &shards[1..]);
+    }
     let device = Default::default();
     let model = match &args.model {
         Some(dir) => checkpoint::load_model::<DefaultBackend>(dir, &device)?.0,
         None => crate::model::pretrained::load::<DefaultBackend>(&device).0,
     };
-    let datasets = args.data.iter().map(|d| Dataset::open(d)).collect::<Result<Vec<_>, _>>()?;
-    let shards = split_shards(&datasets, Split::All, 0.0);
-    let first = shards.first().map(|s| data::shard::read(s)).transpose()?.unwrap_or_default();
-    if first.iter().any(|r| !r.schedulers.is_empty()) {
-        return eval_scheduled(&args, &shards);
-    }
     let metrics = crate::train::evaluate(&model, &shards, 16, &device)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&metrics)?);
@@ -1120,17 +1120,19 @@ fn eval(args: EvalArgs) -> Result<()> {
     Ok(())
 }
 
-/// `eval` on samples with scheduled ports: each sample through the frozen predictor (which treats
+/// `eval` on samples with scheduled ports (`first`, the first shard's, already read): each sample
+/// through the frozen predictor (which treats
 /// the ports as FIFO and flags every such prediction); the mean delay's accuracy overall, per
 /// class, and for samples with and without an overloaded link.
-fn eval_scheduled(args: &EvalArgs, shards: &[PathBuf]) -> Result<()> {
+fn eval_scheduled(args: &EvalArgs, first: Vec<data::Record>, rest: &[PathBuf]) -> Result<()> {
     use crate::data::stats::accuracy;
     let model = trained_model(args.model.as_deref())?;
     type Pairs = (Vec<f64>, Vec<f64>);
     let mut groups: std::collections::BTreeMap<String, Pairs> = Default::default();
     let mut samples = 0;
-    for shard in shards {
-        for record in data::shard::read(shard)? {
+    let records = std::iter::once(Ok(first)).chain(rest.iter().map(|shard| data::shard::read(shard)));
+    for shard in records {
+        for record in shard? {
             let prediction =
                 model.predict_record(&record).with_context(|| format!("sample {}", record.index))?;
             let overloaded = prediction.links.iter().any(|l| l.overloaded);
@@ -1189,11 +1191,8 @@ fn upgrade(args: UpgradeArgs, import: &ImportOptions) -> Result<()> {
         bail!("--step must be above 1 and --cost positive");
     }
     let model = trained_model(args.model.as_deref())?;
-    let mut scenario = scenario_with_traffic(&args.scenario, import)?;
-    if let Some(target) = args.target {
-        scenario.targets.global_s = Some(target);
-    }
-    if scenario.targets.global_s.is_none() && scenario.targets.pairs.is_empty() {
+    let scenario = scenario_with_target(&args.scenario, import, args.target)?;
+    if scenario.targets.is_empty() {
         bail!("{} has no delay targets: give --target (e.g. 150ms)", args.scenario);
     }
     let rules = UpgradeRules {
@@ -1205,9 +1204,8 @@ fn upgrade(args: UpgradeArgs, import: &ImportOptions) -> Result<()> {
     let (plan, upgraded) = suggest(&model, &scenario, rules, Metric::Hops)
         .with_context(|| format!("{}: cannot predict", args.scenario))?;
     // The simulator checks the plan with nothing failed.
-    let config = SimConfig { packets_per_flow: 2000, target_relative_se: Some(0.02), ..SimConfig::default() };
     let simulated =
-        crate::sim::simulate(&upgraded, &config).context("cannot simulate the upgraded scenario")?;
+        crate::sim::simulate(&upgraded, &check_config()).context("cannot simulate the upgraded scenario")?;
     let over_simulated: Vec<_> = simulated
         .flows
         .iter()
@@ -1284,10 +1282,7 @@ fn demands(command: DemandsCommand, import: &ImportOptions) -> Result<()> {
                 bail!("--factor must be positive and --years at most 100");
             }
             let model = trained_model(model.as_deref())?;
-            let mut scenario = scenario_with_traffic(&spec, import)?;
-            if let Some(target) = target {
-                scenario.targets.global_s = Some(target);
-            }
+            let scenario = scenario_with_target(&spec, import, target)?;
             let growth = demands::growth(&model, &scenario, factor, years)
                 .with_context(|| format!("{spec}: cannot predict"))?;
             if json {
@@ -1336,8 +1331,7 @@ fn scenario_with_traffic(spec: &str, import: &ImportOptions) -> Result<Scenario>
     if !scenario.traffic.is_empty() {
         return Ok(scenario);
     }
-    let traffic = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
-    let scenario = Scenario::generate(scenario.name, scenario.topology, traffic)
+    let scenario = Scenario::generate(scenario.name, scenario.topology, TrafficSpec::DEFAULT)
         .with_context(|| format!("{spec}: cannot route traffic"))?;
     eprintln!(
         "note: {spec} has no traffic; predicting for generated traffic (seed 1, 70 % peak utilisation)"
@@ -1345,21 +1339,28 @@ fn scenario_with_traffic(spec: &str, import: &ImportOptions) -> Result<Scenario>
     Ok(scenario)
 }
 
+/// How the simulator checks a plan (upgrades, the report's verify): 2000 packets per flow, more
+/// until each flow's mean delay is within 2 %.
+fn check_config() -> SimConfig {
+    SimConfig { packets_per_flow: 2000, target_relative_se: Some(0.02), ..SimConfig::default() }
+}
+
+/// [`scenario_with_traffic`], with `target` (when given) as the delay target of every pair
+/// without its own.
+fn scenario_with_target(spec: &str, import: &ImportOptions, target: Option<f64>) -> Result<Scenario> {
+    let mut scenario = scenario_with_traffic(spec, import)?;
+    if target.is_some() {
+        scenario.targets.global_s = target;
+    }
+    Ok(scenario)
+}
+
 fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
     use crate::net::units::format_seconds;
     let model = trained_model(args.model.as_deref())?;
-    let mut scenario = scenario_with_traffic(&args.scenario, import)?;
-    if let Some(target) = args.target {
-        scenario.targets.global_s = Some(target);
-    }
-    if args.kind == crate::plan::SweepKind::Srlgs && scenario.srlgs.is_empty() {
-        bail!("{} defines no SRLGs (a scenario's \"srlgs\" list, or the app's SRLG editor)", args.scenario);
-    }
-    if args.kind == crate::plan::SweepKind::Saved && scenario.failures.is_empty() {
-        bail!(
-            "{} saves no failure scenarios (a scenario's \"failures\" list, or the app's failure panel)",
-            args.scenario
-        );
+    let scenario = scenario_with_target(&args.scenario, import, args.target)?;
+    if let Some(why) = args.kind.nothing_to_fail(&scenario) {
+        bail!("{} {why}", args.scenario);
     }
     let started = std::time::Instant::now();
     let sweep = crate::plan::sweep(&model, &scenario, args.kind, Metric::Hops)
@@ -1420,10 +1421,7 @@ fn sweep(args: SweepArgs, import: &ImportOptions) -> Result<()> {
 
 fn predict(args: PredictArgs, import: &ImportOptions) -> Result<()> {
     let model = trained_model(args.model.as_deref())?;
-    let mut scenario = scenario_with_traffic(&args.scenario, import)?;
-    if let Some(target) = args.target {
-        scenario.targets.global_s = Some(target);
-    }
+    let scenario = scenario_with_target(&args.scenario, import, args.target)?;
     let prediction =
         model.predict(&scenario).with_context(|| format!("{}: cannot predict", args.scenario))?;
     let overloaded: Vec<_> = prediction.links.iter().filter(|l| l.overloaded).collect();

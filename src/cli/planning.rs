@@ -5,14 +5,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use super::{printable, scenario_with_traffic, trained_model};
+use super::{check_config, printable, scenario_with_target, scenario_with_traffic, trained_model};
 use crate::net::Metric;
 use crate::net::gml::ImportOptions;
 use crate::net::units::format_seconds;
 use crate::plan::SweepKind;
 use crate::plan::upgrades::UpgradeRules;
 use crate::report::{ReportOptions, build, render};
-use crate::sim::SimConfig;
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -115,15 +114,9 @@ pub fn report(args: ReportArgs, import: &ImportOptions) -> Result<()> {
         Some(dir) => format!("the model of {}", dir.display()),
         None => "the shipped model".to_owned(),
     };
-    let mut scenario = scenario_with_traffic(&args.scenario, import)?;
-    if let Some(target) = args.target {
-        scenario.targets.global_s = Some(target);
-    }
-    if args.sweep == SweepKind::Srlgs && scenario.srlgs.is_empty() {
-        bail!("{} defines no SRLGs: choose another --sweep", args.scenario);
-    }
-    if args.sweep == SweepKind::Saved && scenario.failures.is_empty() {
-        bail!("{} saves no failure scenarios: choose another --sweep", args.scenario);
+    let scenario = scenario_with_target(&args.scenario, import, args.target)?;
+    if let Some(why) = args.sweep.nothing_to_fail(&scenario) {
+        bail!("{} {why}: choose another --sweep", args.scenario);
     }
     let options = ReportOptions {
         sweep: Some(args.sweep),
@@ -133,11 +126,7 @@ pub fn report(args: ReportArgs, import: &ImportOptions) -> Result<()> {
             max_steps: 30,
             failures: None,
         }),
-        verify: args.verify.then(|| SimConfig {
-            packets_per_flow: 2000,
-            target_relative_se: Some(0.02),
-            ..SimConfig::default()
-        }),
+        verify: args.verify.then(check_config),
     };
     let report = build(&model, &model_name, &scenario, &options, Metric::Hops)
         .with_context(|| format!("{}: cannot make the report", args.scenario))?;

@@ -183,6 +183,32 @@ pub struct GenerateOutcome {
     pub interrupted: bool,
 }
 
+impl GenerateRequest {
+    /// Samples simulated at once: `jobs`, or one per core.
+    fn workers(&self) -> usize {
+        match self.jobs {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    /// `topology.gml` of a dataset on one topology; none for a diverse one.
+    fn topology_text(&self) -> Option<String> {
+        match self.generator.networks {
+            Networks::Fixed { .. } => Some(gml::export(&self.topology, &self.name)),
+            Networks::Diverse(_) => None,
+        }
+    }
+}
+
+/// Simulates sample `index` into a record.
+fn simulate_record(generator: &SampleGenerator, index: u64) -> Result<Record, DatasetError> {
+    generator
+        .sample(index)
+        .map(|sample| Record::from_sample(&sample))
+        .map_err(|error| DatasetError::Simulation { index, error })
+}
+
 impl Manifest {
     /// The manifest of `request` before any shard is written.
     fn empty(request: &GenerateRequest) -> Self {
@@ -211,10 +237,7 @@ pub fn generate(
 ) -> Result<GenerateOutcome, DatasetError> {
     let dir = &request.dir;
     std::fs::create_dir_all(dir).map_err(|e| DatasetError::Io(dir.clone(), e))?;
-    let topology_text = match request.generator.networks {
-        Networks::Fixed { .. } => Some(gml::export(&request.topology, &request.name)),
-        Networks::Diverse(_) => None,
-    };
+    let topology_text = request.topology_text();
     let mut manifest = Manifest::empty(request);
     let resumed_shards = resume(dir, topology_text.as_deref(), &mut manifest)?;
     if let Some(text) = &topology_text {
@@ -225,10 +248,7 @@ pub fn generate(
 
     let generator = SampleGenerator::new(&request.name, request.topology.clone(), request.generator);
     let size = u64::from(manifest.shard_size);
-    let jobs = match request.jobs {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let jobs = request.workers();
     let next = AtomicU64::new(manifest.samples());
     // Raised on an error too, so that the workers stop taking samples.
     let halt = AtomicBool::new(false);
@@ -243,10 +263,7 @@ pub fn generate(
                     if index >= request.samples {
                         break;
                     }
-                    let record = generator
-                        .sample(index)
-                        .map(|sample| Record::from_sample(&sample))
-                        .map_err(|error| DatasetError::Simulation { index, error });
+                    let record = simulate_record(generator, index);
                     progress(1);
                     if sender.send((index, record)).is_err() {
                         break;
@@ -294,10 +311,7 @@ pub fn generate_share(
     }
     let generator = SampleGenerator::new(&request.name, request.topology.clone(), request.generator);
     let size = u64::from(request.shard_size.max(1));
-    let jobs = match request.jobs {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let jobs = request.workers();
     let mut made = 0;
     for first in (0..request.samples).step_by(size as usize).skip(share.rank).step_by(share.size.max(1)) {
         let count = size.min(request.samples - first);
@@ -320,10 +334,7 @@ pub fn generate_share(
                             if index >= first + count {
                                 break done;
                             }
-                            let record = generator
-                                .sample(index)
-                                .map(|sample| Record::from_sample(&sample))
-                                .map_err(|error| DatasetError::Simulation { index, error });
+                            let record = simulate_record(&generator, index);
                             progress(1);
                             done.push((index, record));
                         }
@@ -357,8 +368,7 @@ pub fn finish_shared(request: &GenerateRequest) -> Result<GenerateOutcome, Datas
         }
         manifest.shards.push(ShardEntry { file, first_index: first, samples: count as u32 });
     }
-    if let Networks::Fixed { .. } = request.generator.networks {
-        let text = gml::export(&request.topology, &request.name);
+    if let Some(text) = request.topology_text() {
         write_atomic(&dir.join(TOPOLOGY), text.as_bytes())
             .map_err(|e| DatasetError::Io(dir.join(TOPOLOGY), e))?;
     }

@@ -51,6 +51,13 @@ pub struct Prediction {
 }
 
 impl Prediction {
+    /// The mean and the largest predicted delay over the flows (s); zeros without flows.
+    pub fn mean_and_worst_delay(&self) -> (f64, f64) {
+        let total: f64 = self.flows.iter().map(|f| f.delay_s).sum();
+        let worst = self.flows.iter().map(|f| f.delay_s).fold(0.0, f64::max);
+        (total / self.flows.len().max(1) as f64, worst)
+    }
+
     /// Flows whose prediction is an extrapolation.
     pub fn extrapolated_flows(&self) -> usize {
         self.flows.iter().filter(|f| !f.extrapolated.is_empty()).count()

@@ -115,6 +115,13 @@ pub struct TrafficSpec {
     pub max_utilization: Option<f64>,
 }
 
+impl TrafficSpec {
+    /// The traffic a topology opened without any gets: RouteNet-style, seed 1, the busiest link
+    /// at 70 % of its capacity.
+    pub const DEFAULT: TrafficSpec =
+        TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
+}
+
 /// Everything a simulation or prediction needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -141,6 +148,11 @@ pub struct DelayTargets {
 }
 
 impl DelayTargets {
+    /// Whether no pair has a target.
+    pub fn is_empty(&self) -> bool {
+        self.global_s.is_none() && self.pairs.is_empty()
+    }
+
     /// The target of the pair `src` → `dst`: its own, else the global one.
     pub fn of(&self, src: NodeId, dst: NodeId) -> Option<f64> {
         self.pairs.get(&(src, dst)).copied().or(self.global_s)

@@ -218,12 +218,12 @@ pub fn compare(model: &TrainedModel, a: &Scenario, b: &Scenario) -> Result<PlanC
 }
 
 fn summary(scenario: &Scenario, prediction: &crate::model::Prediction) -> PlanSummary {
-    let delays: Vec<f64> = prediction.flows.iter().map(|f| f.delay_s).collect();
+    let (mean_delay_s, worst_delay_s) = prediction.mean_and_worst_delay();
     PlanSummary {
         name: scenario.name.clone(),
-        flows: delays.len(),
-        mean_delay_s: delays.iter().sum::<f64>() / delays.len().max(1) as f64,
-        worst_delay_s: delays.iter().copied().fold(0.0, f64::max),
+        flows: prediction.flows.len(),
+        mean_delay_s,
+        worst_delay_s,
         over_target: super::violations(scenario, prediction).len(),
         extrapolated: prediction.extrapolated_flows(),
     }

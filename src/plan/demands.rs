@@ -129,7 +129,7 @@ pub fn growth(
         let mut grown = scenario.clone();
         grown.traffic.scale(scale);
         let prediction = model.predict(&grown)?;
-        let delays: Vec<f64> = prediction.flows.iter().map(|f| f.delay_s).collect();
+        let (mean_delay_s, worst_delay_s) = prediction.mean_and_worst_delay();
         let violations = super::violations(&grown, &prediction);
         for v in &violations {
             first_breaks.entry((v.src, v.dst)).or_insert(year);
@@ -137,8 +137,8 @@ pub fn growth(
         out.push(Year {
             year,
             scale,
-            mean_delay_s: delays.iter().sum::<f64>() / delays.len().max(1) as f64,
-            worst_delay_s: delays.iter().copied().fold(0.0, f64::max),
+            mean_delay_s,
+            worst_delay_s,
             over_target: violations.len(),
             extrapolated: prediction.extrapolated_flows(),
         });

@@ -26,6 +26,22 @@ pub enum SweepKind {
     Saved,
 }
 
+impl SweepKind {
+    /// Why `scenario` gives this kind of sweep nothing to fail, when it does: no SRLG, or no saved
+    /// failure scenario.
+    pub fn nothing_to_fail(self, scenario: &Scenario) -> Option<&'static str> {
+        match self {
+            SweepKind::Srlgs if scenario.srlgs.is_empty() => {
+                Some("defines no SRLGs (a scenario's \"srlgs\" list, or the app's SRLG editor)")
+            }
+            SweepKind::Saved if scenario.failures.is_empty() => Some(
+                "saves no failure scenarios (a scenario's \"failures\" list, or the app's failure panel)",
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// The failure cases of a sweep over `scenario`, in a fixed order.
 pub fn cases(scenario: &Scenario, kind: SweepKind) -> Vec<FailureCase> {
     let topology = &scenario.topology;

@@ -84,6 +84,24 @@ fn excess(
     Ok((total, count, cut))
 }
 
+/// `plan` with link `a`—`b` at `n` steps of `factor` above its capacity in `original` (and the
+/// capacity's source the planner's own, or the original's again at no step).
+fn with_steps(
+    original: &Scenario,
+    plan: &Scenario,
+    (a, b): (NodeId, NodeId),
+    n: u32,
+    factor: f64,
+) -> Scenario {
+    let mut trial = plan.clone();
+    let params = original.topology.link(a, b).expect("a link of the scenario").params;
+    let capacity_bps = params.capacity_bps * factor.powi(n as i32);
+    trial.topology.set_link(a, b, LinkParams { capacity_bps, ..params }).expect("a valid capacity");
+    let source = if n == 0 { original.topology.capacity_source(a, b).clone() } else { CapacitySource::User };
+    trial.topology.set_capacity_source(a, b, source).expect("the link exists");
+    trial
+}
+
 /// Searches for the cheapest upgrades that meet every delay target of `scenario`.
 pub fn suggest(
     model: &TrainedModel,
@@ -101,11 +119,8 @@ pub fn suggest(
     while violations > 0 && taken < rules.max_steps {
         let mut best: Option<Candidate> = None;
         for &(a, b, _) in &links {
-            let mut trial = plan.clone();
-            let params = trial.topology.link(a, b).expect("a link of the scenario").params;
-            let capacity_bps = params.capacity_bps * rules.step_factor;
-            trial.topology.set_link(a, b, LinkParams { capacity_bps, ..params }).expect("a valid capacity");
-            trial.topology.set_capacity_source(a, b, CapacitySource::User).expect("the link exists");
+            let more = steps.get(&(a, b)).map_or(1, |n| n + 1);
+            let trial = with_steps(scenario, &plan, (a, b), more, rules.step_factor);
             let (trial_score, trial_violations, _) = excess(model, &trial, &failures, metric)?;
             let gain = (score - trial_score) / rules.cost_per_step;
             if gain > 1e-12 && best.as_ref().is_none_or(|c| gain > c.gain) {
@@ -128,19 +143,8 @@ pub fn suggest(
         // redundant), one at a time, checking the targets each time.
         for link in steps.keys().copied().collect::<Vec<_>>() {
             while steps[&link] > 0 {
-                let original = scenario.topology.link(link.0, link.1).expect("a link").params.capacity_bps;
                 let fewer = steps[&link] - 1;
-                let mut trial = plan.clone();
-                let params = trial.topology.link(link.0, link.1).expect("a link").params;
-                let capacity_bps = original * rules.step_factor.powi(fewer as i32);
-                trial
-                    .topology
-                    .set_link(link.0, link.1, LinkParams { capacity_bps, ..params })
-                    .expect("a valid capacity");
-                if fewer == 0 {
-                    let source = scenario.topology.capacity_source(link.0, link.1).clone();
-                    trial.topology.set_capacity_source(link.0, link.1, source).expect("the link exists");
-                }
+                let trial = with_steps(scenario, &plan, link, fewer, rules.step_factor);
                 if excess(model, &trial, &failures, metric)?.1 > 0 {
                     break;
                 }

@@ -70,9 +70,8 @@ pub fn build(
 ) -> Result<Report, ReportError> {
     let prediction = model.predict(scenario)?;
     let sweep = options.sweep.map(|kind| sweep(model, scenario, kind, metric)).transpose()?;
-    let has_targets = scenario.targets.global_s.is_some() || !scenario.targets.pairs.is_empty();
     let upgrades = match options.upgrades {
-        Some(rules) if has_targets => Some(suggest(model, scenario, rules, metric)?.0),
+        Some(rules) if !scenario.targets.is_empty() => Some(suggest(model, scenario, rules, metric)?.0),
         _ => None,
     };
     let verification =

@@ -38,9 +38,7 @@ pub fn render(report: &Report) -> String {
     let topology = &scenario.topology;
     let name = |id: NodeId| topology.node_name(id);
     let p = &report.prediction;
-    let delays: Vec<f64> = p.flows.iter().map(|f| f.delay_s).collect();
-    let mean = delays.iter().sum::<f64>() / delays.len().max(1) as f64;
-    let worst = delays.iter().copied().fold(0.0, f64::max);
+    let (mean, worst) = p.mean_and_worst_delay();
     let offered: f64 = scenario.traffic.iter().map(|(_, _, r)| r).sum();
     let overloaded = p.overloaded_links();
     let extrapolated = p.extrapolated_flows();
@@ -130,7 +128,7 @@ pub fn render(report: &Report) -> String {
                 }
 
                 h2 { "Delay targets" }
-                @if scenario.targets.global_s.is_none() && scenario.targets.pairs.is_empty() {
+                @if scenario.targets.is_empty() {
                     p { "The scenario sets no delay target." }
                 } @else if report.violations.is_empty() {
                     p.ok { "Every pair meets its delay target"

@@ -36,9 +36,17 @@ impl Collective for SingleProcess {
 
 /// This process's rank as the launcher (`mpirun`, `srun`) told it, before MPI is set up.
 pub fn launcher_rank() -> Option<usize> {
-    ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.parse().ok())
+    from_launcher(&["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"])
+}
+
+/// This process's rank among the processes of its machine, as the launcher told it.
+pub fn local_rank() -> Option<usize> {
+    from_launcher(&["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"])
+}
+
+/// The first of these environment variables that holds a number.
+fn from_launcher(names: &[&str]) -> Option<usize> {
+    names.iter().find_map(|name| std::env::var(name).ok()?.parse().ok())
 }
 
 #[cfg(feature = "mpi")]

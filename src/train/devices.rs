@@ -9,6 +9,8 @@ use burn::prelude::*;
 use burn::{Dispatch, DispatchDevice};
 use serde::{Deserialize, Serialize};
 
+use super::collective::local_rank;
+
 /// Where the replicas run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Devices {
@@ -275,13 +277,6 @@ impl FromStr for Devices {
             _ => Err(bad()),
         }
     }
-}
-
-/// This process's rank among the processes of its machine, as `mpirun` or `srun` tells it.
-fn local_rank() -> Option<usize> {
-    ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.parse().ok())
 }
 
 #[cfg(test)]

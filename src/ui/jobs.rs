@@ -265,8 +265,7 @@ pub fn with_traffic(scenario: Scenario) -> Scenario {
     if !scenario.traffic.is_empty() {
         return scenario;
     }
-    let spec = TrafficSpec { seed: 1, max_avg_lambda: None, max_utilization: Some(0.7) };
     let name = scenario.name.clone();
     // A topology whose pairs cannot all be routed keeps no traffic; the canvas still opens.
-    Scenario::generate(&name, scenario.topology.clone(), spec).unwrap_or(scenario)
+    Scenario::generate(&name, scenario.topology.clone(), TrafficSpec::DEFAULT).unwrap_or(scenario)
 }

@@ -471,9 +471,7 @@ fn failures(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Command
                 ui.selectable_value(&mut app.forms.sweep_kind, kind, name);
             }
         });
-        let design = app.doc.design();
-        let no_groups = (app.forms.sweep_kind == SweepKind::Srlgs && design.srlgs.is_empty())
-            || (app.forms.sweep_kind == SweepKind::Saved && design.failures.is_empty());
+        let no_groups = app.forms.sweep_kind.nothing_to_fail(app.doc.design()).is_some();
         let label = if app.sweeping { "Sweeping…" } else { "Sweep failures" };
         let button = ui.add_enabled(!app.sweeping && !no_groups, egui::Button::new(label));
         let why = "Nothing to fail: add links to an SRLG in the link editor, or save a failure scenario";

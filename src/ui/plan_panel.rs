@@ -73,7 +73,7 @@ pub fn upgrades(ui: &mut egui::Ui, app: &mut PathcastApp, commands: &mut Vec<Com
         }
     });
     let design = app.doc.design();
-    let has_targets = design.targets.global_s.is_some() || !design.targets.pairs.is_empty();
+    let has_targets = !design.targets.is_empty();
     let label = if app.suggesting { "Searching…" } else { "Suggest upgrades" };
     let button = ui.add_enabled(has_targets && !app.suggesting, egui::Button::new(label));
     if button.on_disabled_hover_text("Set a delay target first (Traffic panel)").clicked() {

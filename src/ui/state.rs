@@ -333,12 +333,9 @@ impl HeatmapCells {
     /// less this plan's.
     pub fn new(app: &PathcastApp, mode: HeatmapMode) -> Option<Self> {
         let prediction = app.prediction.as_ref()?;
-        let baseline: Option<std::collections::BTreeMap<(NodeId, NodeId), f64>> = match mode {
-            HeatmapMode::Predicted => None,
-            HeatmapMode::SinceLastEdit => {
-                Some(app.baseline.as_ref()?.flows.iter().map(|(&pair, f)| (pair, f.delay_s)).collect())
-            }
-            HeatmapMode::VersusPlan => None,
+        let baseline = match mode {
+            HeatmapMode::SinceLastEdit => Some(&app.baseline.as_ref()?.flows),
+            HeatmapMode::Predicted | HeatmapMode::VersusPlan => None,
         };
         // Against another plan, both delays come from the comparison's own predictions.
         let versus = match mode {
@@ -363,7 +360,7 @@ impl HeatmapCells {
                     (_, _, Some(changes)) => changes.get(&(src, dst)).map_or(f64::NAN, |c| c * 1e3),
                     (Some(now), None, None) => now,
                     (Some(now), Some(base), None) => {
-                        base.get(&(src, dst)).map_or(f64::NAN, |b| now - b * 1e3)
+                        base.get(&(src, dst)).map_or(f64::NAN, |b| now - b.delay_s * 1e3)
                     }
                     (None, _, _) => f64::NAN,
                 };
