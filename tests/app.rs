@@ -914,6 +914,20 @@ fn another_plan_is_compared_pair_by_pair_with_its_changed_links() {
     // The model couples paths a little beyond the links they share: other pairs move by far less.
     assert!(slower < 0.05 * cells.values[1].abs(), "nothing gets much slower: {slower} ms");
     assert_eq!(cells.values.iter().filter(|v| v.is_finite()).count(), n * (n - 1));
+    // The class filter holds here too: with 0 -> 1 alone in class 1, class 1 shows that pair only.
+    harness.state_mut().run(Command::Edit(Edit::SetClass { src: 0, dst: 1, class: 1 }));
+    let revision = harness.state().doc.revision();
+    wait_for(&mut harness, "the comparison after the edit", |app| {
+        app.predictions_current()
+            && app.comparison.as_ref().unwrap().result.as_ref().is_some_and(|(r, _)| *r == revision)
+    });
+    harness.state_mut().view.heatmap_class = Some(1);
+    harness.run();
+    let values = &harness.state().heatmap.as_ref().unwrap().1.values;
+    assert_eq!(values.iter().filter(|v| v.is_finite()).count(), 1);
+    assert!(values[1].is_finite());
+    harness.state_mut().run(Command::Undo);
+    harness.state_mut().view.heatmap_class = None;
     // An edit is compared again.
     harness.state_mut().run(Command::Edit(Edit::ScaleTraffic(1.2)));
     let revision = harness.state().doc.revision();

@@ -357,7 +357,7 @@ impl HeatmapCells {
                 over_target.push(flow.zip(target).is_some_and(|(f, t)| f.delay_s > t));
                 let now = flow.map(|f| f.delay_s * 1e3);
                 let value = match (now, &baseline, &versus) {
-                    (_, _, Some(changes)) => changes.get(&(src, dst)).map_or(f64::NAN, |c| c * 1e3),
+                    (Some(_), _, Some(changes)) => changes.get(&(src, dst)).map_or(f64::NAN, |c| c * 1e3),
                     (Some(now), None, None) => now,
                     (Some(now), Some(base), None) => {
                         base.get(&(src, dst)).map_or(f64::NAN, |b| now - b.delay_s * 1e3)
