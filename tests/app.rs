@@ -956,3 +956,24 @@ fn nodes_with_pairs_over_their_target_are_counted_for_the_canvas() {
     }
     assert!(!app.figures.over_target.is_empty());
 }
+
+#[test]
+fn the_planning_report_is_exported_from_the_file_menu() {
+    let mut harness = launch();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan");
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label("Export report (HTML)…").click();
+    harness.run();
+    harness.state_mut().file_prompt.as_mut().unwrap().path = file.to_str().unwrap().into();
+    harness.run();
+    harness.get_by_label("Export").click();
+    wait_for(&mut harness, "the report", |app| app.status.message.starts_with("Report written"));
+    assert!(!harness.state().status.error, "{:?}", harness.state().status);
+    // The prompt's path gets the .html extension; the file is the report of the open scenario.
+    let html = std::fs::read_to_string(dir.path().join("plan.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Planning report: nsfnet") && html.contains("Seattle"), "{}", &html[..300]);
+    assert!(html.contains("<h2>Failure sweep</h2>") && html.contains("cases (links)"));
+}

@@ -10,7 +10,9 @@ use crossbeam_channel::TryRecvError;
 use eframe::egui;
 
 use crate::net::{Scenario, builtin, routing};
+use crate::plan::SweepKind;
 use crate::plan::upgrades::UpgradeRules;
+use crate::report::ReportOptions;
 use crate::sim::SimConfig;
 use crate::train::{TrainConfig, TrainEvent};
 use crate::ui::document::{Document, Edit, METRIC};
@@ -206,13 +208,7 @@ impl PathcastApp {
             }
             Command::SuggestUpgrades => {
                 self.suggesting = true;
-                let rules = UpgradeRules {
-                    step_factor: self.forms.upgrade_step,
-                    cost_per_step: 1.0,
-                    max_steps: self.forms.upgrade_max_steps,
-                    failures: self.forms.upgrade_failures,
-                };
-                self.predictor.upgrades(self.doc.revision(), self.doc.effective(), rules);
+                self.predictor.upgrades(self.doc.revision(), self.doc.effective(), self.upgrade_rules());
             }
             Command::CloseComparison => {
                 self.comparison = None;
@@ -302,6 +298,16 @@ impl PathcastApp {
         self.figures = LinkFigures::new(self.doc.effective(), None);
         self.predictor.predict(self.doc.revision(), self.doc.effective());
         self.request_comparison();
+    }
+
+    /// The upgrade search as the Capacity upgrades form sets it (one step costs 1).
+    fn upgrade_rules(&self) -> UpgradeRules {
+        UpgradeRules {
+            step_factor: self.forms.upgrade_step,
+            cost_per_step: 1.0,
+            max_steps: self.forms.upgrade_max_steps,
+            failures: self.forms.upgrade_failures,
+        }
     }
 
     /// Asks for the open plan against the compared one, if there is one.
@@ -440,6 +446,12 @@ impl PathcastApp {
                 (Err(message), Some(_)) => self.error(format!("Cannot compare the plans: {message}")),
                 (_, None) => {}
             },
+            PredictorReply::ReportWritten { path, result: Ok(()) } => {
+                self.info(format!("Report written to {}", path.display()))
+            }
+            PredictorReply::ReportWritten { path, result: Err(message) } => {
+                self.error(format!("Report not written to {}: {message}", path.display()))
+            }
             PredictorReply::ModelLoaded(Err(message)) => self.error(format!("Model not loaded: {message}")),
         }
     }
@@ -492,6 +504,20 @@ impl PathcastApp {
             }
             DialogPurpose::ImportDemands => self.jobs.import_demands(path, self.doc.design().clone()),
             DialogPurpose::ComparePlan => self.jobs.load_plan(path),
+            DialogPurpose::ExportReport => {
+                // The sweep and upgrade search the forms are set to; the simulator's check is
+                // left to `pathcast report --verify`, so the prediction worker stays quick.
+                let design = self.doc.effective();
+                let kind = self.forms.sweep_kind;
+                let options = ReportOptions {
+                    sweep: Some(if kind.nothing_to_fail(design).is_some() { SweepKind::Links } else { kind }),
+                    upgrades: Some(self.upgrade_rules()),
+                    verify: None,
+                };
+                let path = with_default_extension(path, "html");
+                self.predictor.report(path, design, &self.model_name, options);
+                self.info("Writing the report…");
+            }
         }
     }
 

@@ -31,6 +31,8 @@ pub enum DialogPurpose {
     ExportDemands,
     /// Another scenario to compare the open one with.
     ComparePlan,
+    /// The planning report as HTML.
+    ExportReport,
 }
 
 /// A finished (or progressing) job.
@@ -154,6 +156,7 @@ impl Jobs {
                     dialog.add_filter("CSV", &["csv"]).save_file()
                 }
                 DialogPurpose::ImportDemands => dialog.add_filter("CSV", &["csv"]).pick_file(),
+                DialogPurpose::ExportReport => dialog.add_filter("HTML", &["html"]).save_file(),
             };
             JobEvent::Picked { purpose, path }
         });

@@ -59,6 +59,9 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &PathcastApp, commands: &mut Vec<Command
             if ui.button("Compare with another plan…").clicked() {
                 commands.push(Command::Pick(DialogPurpose::ComparePlan));
             }
+            if ui.button("Export report (HTML)…").clicked() {
+                commands.push(Command::Pick(DialogPurpose::ExportReport));
+            }
             ui.separator();
             if ui.button("Quit").clicked() {
                 commands.push(Command::Close);
@@ -162,6 +165,7 @@ pub fn file_prompt(ctx: &egui::Context, app: &mut PathcastApp, commands: &mut Ve
         DialogPurpose::ImportDemands => ("Import demands from (CSV: src,dst,rate)", "Import"),
         DialogPurpose::ExportDemands => ("Export the demands as (CSV)", "Export"),
         DialogPurpose::ComparePlan => ("Compare with the plan in (scenario JSON, or GML)", "Compare"),
+        DialogPurpose::ExportReport => ("Write the planning report as (HTML)", "Export"),
     };
     let purpose = prompt.purpose;
     egui::Modal::new(egui::Id::unique("pathcast-file-prompt")).show(ctx, |ui| {

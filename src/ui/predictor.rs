@@ -13,6 +13,7 @@ use crate::model::{Extrapolation, LinkPrediction, TrainedModel, checkpoint, pret
 use crate::net::{NodeId, Scenario};
 use crate::plan::upgrades::{UpgradePlan, UpgradeRules};
 use crate::plan::{self, CaseImpact, PlanComparison, SweepKind};
+use crate::report::{self, ReportOptions};
 use crate::ui::document::METRIC;
 
 /// Called when the worker has something new (the app passes a repaint request).
@@ -97,6 +98,11 @@ pub enum PredictorReply {
         revision: u64,
         result: Result<PlanComparison, String>,
     },
+    /// The HTML report was written to `path`, or why not.
+    ReportWritten {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
 }
 
 enum Request {
@@ -105,6 +111,7 @@ enum Request {
     Load(ModelSource),
     Upgrades { revision: u64, scenario: Box<Scenario>, rules: UpgradeRules },
     Compare { revision: u64, a: Box<Scenario>, b: Arc<Scenario> },
+    Report { path: PathBuf, scenario: Box<Scenario>, model_name: String, options: ReportOptions },
 }
 
 /// Handle to the prediction thread; dropping it ends the thread.
@@ -144,6 +151,12 @@ impl Predictor {
     /// Asks for `b` compared against `a` (the document's revision `revision`).
     pub fn compare(&self, revision: u64, a: &Scenario, b: Arc<Scenario>) {
         self.send(Request::Compare { revision, a: Box::new(a.clone()), b });
+    }
+
+    /// Asks for the HTML planning report of `scenario`, written to `path` (atomically).
+    pub fn report(&self, path: PathBuf, scenario: &Scenario, model_name: &str, options: ReportOptions) {
+        let (scenario, model_name) = (Box::new(scenario.clone()), model_name.to_owned());
+        self.send(Request::Report { path, scenario, model_name, options });
     }
 
     /// Switches model; the reply names the model or says why it could not load.
@@ -234,6 +247,15 @@ fn serve(inbox: &Receiver<Request>, outbox: &Sender<PredictorReply>, wake: &(dyn
                     revision,
                     result: plan::compare(&model.0, &a, &b).map_err(|e| e.to_string()),
                 },
+                Request::Report { path, scenario, model_name, options } => {
+                    let result = report::build(&model.0, &model_name, &scenario, &options, METRIC)
+                        .map_err(|e| e.to_string())
+                        .and_then(|built| {
+                            crate::fsutil::write_atomic(&path, report::render(&built).as_bytes())
+                                .map_err(|e| e.to_string())
+                        });
+                    PredictorReply::ReportWritten { path, result }
+                }
                 Request::Load(source) => {
                     PredictorReply::ModelLoaded(Model::load(&source).map(|(m, name)| {
                         model = m;
