@@ -474,6 +474,9 @@ pub struct GenerateArgs {
     /// Diverse: most pairs with traffic per sample.
     #[arg(long, default_value_t = 240)]
     max_flows: usize,
+    /// Diverse: fraction of samples with traffic classes and SP, WFQ, DRR or FIFO ports.
+    #[arg(long, default_value_t = 0.0)]
+    qos_fraction: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -832,9 +835,13 @@ fn generate_dataset(args: GenerateArgs, import: &ImportOptions) -> Result<()> {
         if !(2 <= min_nodes && min_nodes <= max_nodes && max_nodes <= 1000) || args.max_flows == 0 {
             bail!("--nodes must be 2 <= MIN <= MAX <= 1000 and --max-flows at least 1");
         }
+        if !(0.0..=1.0).contains(&args.qos_fraction) {
+            bail!("--qos-fraction must be between 0 and 1, got {}", args.qos_fraction);
+        }
         let diverse = DiverseConfig {
             nodes: (min_nodes, max_nodes),
             max_flows: args.max_flows,
+            qos_fraction: args.qos_fraction,
             ..DiverseConfig::default()
         };
         ("diverse".to_owned(), crate::net::Topology::new(), Networks::Diverse(diverse))
@@ -1094,7 +1101,12 @@ fn eval(args: EvalArgs) -> Result<()> {
     let shards = split_shards(&datasets, Split::All, 0.0);
     let first = shards.first().map(|s| data::shard::read(s)).transpose()?.unwrap_or_default();
     if first.iter().any(|r| !r.schedulers.is_empty()) {
-        return eval_scheduled(&args, first, &shards[1..]);
+        // Delays compare as the labels record them (OMNeT++'s Challenge 2020 labels cap at 20 s).
+        let delay_cap_s = datasets
+            .iter()
+            .filter_map(|d| d.manifest.imported.as_ref().and_then(data::dataset::ImportSource::delay_cap_s))
+            .reduce(f64::max);
+        return eval_scheduled(&args, first, &shards[1..], delay_cap_s);
     }
     let device = Default::default();
     let model = match &args.model {
@@ -1124,7 +1136,12 @@ fn eval(args: EvalArgs) -> Result<()> {
 /// through the frozen predictor (which treats
 /// the ports as FIFO and flags every such prediction); the mean delay's accuracy overall, per
 /// class, and for samples with and without an overloaded link.
-fn eval_scheduled(args: &EvalArgs, first: Vec<data::Record>, rest: &[PathBuf]) -> Result<()> {
+fn eval_scheduled(
+    args: &EvalArgs,
+    first: Vec<data::Record>,
+    rest: &[PathBuf],
+    delay_cap_s: Option<f64>,
+) -> Result<()> {
     use crate::data::stats::accuracy;
     let model = trained_model(args.model.as_deref())?;
     type Pairs = (Vec<f64>, Vec<f64>);
@@ -1150,7 +1167,7 @@ fn eval_scheduled(args: &EvalArgs, first: Vec<data::Record>, rest: &[PathBuf]) -
                     format!("{split}, class {}", f.class),
                 ] {
                     let (estimate, labels) = groups.entry(group).or_default();
-                    estimate.push(p.delay_s);
+                    estimate.push(p.delay_s.min(delay_cap_s.unwrap_or(f64::INFINITY)));
                     labels.push(truth);
                 }
             }
@@ -1168,10 +1185,14 @@ fn eval_scheduled(args: &EvalArgs, first: Vec<data::Record>, rest: &[PathBuf]) -
                 )
             })
             .collect();
-        outln!("{}", serde_json::to_string_pretty(&json!({"samples": samples, "delay": out}))?);
+        let json = json!({"samples": samples, "delay_cap_s": delay_cap_s, "delay": out});
+        outln!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
     outln!("{samples} samples with scheduled ports (the model treats them as FIFO), mean delay per flow:");
+    if let Some(cap) = delay_cap_s {
+        outln!("  (predictions capped at {} as the labels are)", units::format_seconds(cap));
+    }
     for (group, (n, a)) in &table {
         outln!(
             "  {group}: MAPE {:.2}%  ρ {:.4}  p95 {:.1}%  bias {:+.2}%  ({n} paths)",

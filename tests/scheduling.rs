@@ -131,6 +131,58 @@ fn drr_and_wfq_share_a_saturated_link_by_their_weights() {
 }
 
 #[test]
+fn wfq_serves_a_class_under_its_share_first_when_another_exceeds_its_own() {
+    // Weights 1:1. Class 0 offers 45 % of the link, under its half; class 1 offers 100 %. Finish
+    // tags on the clock let class 1 run ahead, so class 0 waits about as it would under strict
+    // priority (Cobham, the server always busy: W = E[S²]/(2 E[S]) / (1 − ρ0) for fixed sizes),
+    // far below the M/D/1 queue of a 50 % share at ρ = 0.9 that packet-by-packet GPS gives.
+    let s = two_classes(
+        Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]),
+        0.45,
+        1.0,
+        32,
+        PacketSizes::Fixed { mean_bits: MEAN_BITS },
+    );
+    let r = simulate(&s, &SimConfig { seed: 5, packets_per_flow: 40_000, ..Default::default() }).unwrap();
+    let service = 1.0 / MU;
+    let priority = service + 0.5 * service / (1.0 - 0.45);
+    let gps_share = 2.0 * service;
+    let fair = gps_share + 0.9 * gps_share / (2.0 * (1.0 - 0.9));
+    let got = r.flows[0].mean_delay_s;
+    assert!(got < 1.25 * priority && got < fair / 3.0, "class 0: {got} s (priority {priority}, GPS {fair})");
+}
+
+#[test]
+fn a_delay_cap_records_capped_delays_and_leaves_the_packets_alone() {
+    // Strict priority, class 0 at 70 % and class 1 at 60 %: class 1 gets the remaining 30 % of
+    // the link, half of what it offers, and its packets wait about 10 s. Capping the recorded
+    // delay at 5 s (as OMNeT++'s Challenge 2020 labels are capped at 20 s) gives the mean and
+    // variance of min(delay, 5 s), and the same run otherwise: same seed, same losses.
+    let s = two_classes(
+        Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]),
+        0.7,
+        0.6,
+        32,
+        PacketSizes::Bimodal { mean_bits: MEAN_BITS },
+    );
+    let run = |delay_cap_s| {
+        let config = SimConfig { seed: 9, packets_per_flow: 20_000, delay_cap_s, ..Default::default() };
+        simulate(&s, &config).unwrap().flows[1].clone()
+    };
+    let (free, capped) = (run(None), run(Some(5.0)));
+    assert!(free.mean_delay_s > 8.0, "without a cap: {} s", free.mean_delay_s);
+    assert!((4.9..=5.0).contains(&capped.mean_delay_s), "capped at 5 s: {} s", capped.mean_delay_s);
+    assert!(
+        capped.jitter_s2 < 0.05 * free.jitter_s2,
+        "{} s² against {} s²",
+        capped.jitter_s2,
+        free.jitter_s2
+    );
+    assert_eq!((capped.delivered, capped.dropped), (free.delivered, free.dropped));
+    assert_close("class 1 loss", free.loss_ratio, 0.5, 0.03);
+}
+
+#[test]
 fn a_class_a_port_does_not_have_is_refused() {
     let s = two_classes(
         Scheduler::weighted(Policy::Wfq, &[1.0]),
@@ -242,4 +294,58 @@ fn eval_on_scheduled_samples_reports_each_class_against_its_labels() {
         .collect();
     let mape = 100.0 * errors.iter().sum::<f64>() / errors.len() as f64;
     assert!((json["delay"]["all"]["mape"].as_f64().unwrap() - mape).abs() < 1e-9, "{json}");
+}
+
+/// `simulate --compare` on a one-sample dataset imported from `format`, as JSON.
+fn compare_as_imported(records: &[pathcast::data::record::Record], format: &str) -> serde_json::Value {
+    use pathcast::data::dataset::{FORMAT, ImportSource, Manifest, ShardEntry, write_manifest};
+    let dir = tempfile::tempdir().unwrap();
+    pathcast::data::shard::write(&dir.path().join("shard-00000.pcs"), records).unwrap();
+    let imported = ImportSource { format: format.into(), source: "theory".into(), skipped: Vec::new() };
+    let manifest = Manifest {
+        format: FORMAT.to_owned(),
+        topology: format.into(),
+        generator: None,
+        imported: Some(imported),
+        shard_size: 1,
+        samples_requested: 1,
+        shards: vec![ShardEntry { file: "shard-00000.pcs".into(), first_index: 0, samples: 1 }],
+    };
+    write_manifest(dir.path(), &manifest).unwrap();
+    let out = assert_cmd::Command::cargo_bin("pathcast")
+        .unwrap()
+        .args(["simulate", "--packets", "4000", "--json", "--compare"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn compare_records_delays_as_the_challenge_2020_labels_do_capped_at_20_s() {
+    use pathcast::data::record::Record;
+    use pathcast::sim::Sample;
+    // Strict priority, class 0 at 50 %, class 1 at 90 % with 400 places: class 1 gets the other
+    // half of the link and its packets wait about 400 / (5 packets/s) = 80 s. Labels from theory:
+    // class 0 sojourns τ / (1 − ρ0) + τ = 0.3 s (Cobham, the server never idle, exponential
+    // sizes); class 1's label is 20 s, the mean of min(delay, 20 s) for delays that all exceed it.
+    let mut sp = Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]);
+    sp.classes[1].queue_packets = Some(400);
+    let scenario = two_classes(sp, 0.5, 0.9, 32, PacketSizes::Exponential { mean_bits: MEAN_BITS });
+    let result = simulate(&scenario, &SimConfig { packets_per_flow: 100, ..Default::default() }).unwrap();
+    let mut record = Record::from_sample(&Sample { index: 0, scenario, result });
+    let tau = 1.0 / MU;
+    record.flows[0].delay_s = (tau / (1.0 - 0.5) + tau) as f32;
+    record.flows[1].delay_s = 20.0;
+    let class_mape = |c: &serde_json::Value, class: &str| c["per_class"][class]["mape"].as_f64().unwrap();
+
+    let capped = compare_as_imported(std::slice::from_ref(&record), "challenge-2020");
+    assert!(class_mape(&capped, "0") < 5.0, "{capped}");
+    assert!(class_mape(&capped, "1") < 1.0, "{capped}");
+    // Data from a simulator that records delays as they are: class 1's wait is not capped.
+    let uncapped = compare_as_imported(&[record], "challenge-2021");
+    assert!(class_mape(&uncapped, "1") > 100.0, "{uncapped}");
 }

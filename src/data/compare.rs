@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use super::dataset::{Dataset, DatasetError};
+use super::dataset::{Dataset, DatasetError, ImportSource};
 use super::record::Record;
 use super::shard;
 use super::stats::{Accuracy, accuracy};
@@ -57,6 +57,7 @@ impl Pairs {
 }
 
 /// Simulates up to `limit` samples of a dataset with `config`, on every core, and compares per flow.
+/// Delays are recorded as the labelling simulator recorded them (see [`ImportSource::delay_cap_s`]).
 pub fn compare(dataset: &Dataset, config: &SimConfig, limit: usize) -> Result<Comparison, DatasetError> {
     let mut work: Vec<(Record, Scenario)> = Vec::new();
     let mut skipped = Vec::new();
@@ -71,7 +72,8 @@ pub fn compare(dataset: &Dataset, config: &SimConfig, limit: usize) -> Result<Co
             }
         }
     }
-    let results = simulate_all(&work, config)?;
+    let delay_cap_s = dataset.manifest.imported.as_ref().and_then(ImportSource::delay_cap_s);
+    let results = simulate_all(&work, &SimConfig { delay_cap_s, ..*config })?;
 
     let (mut delay, mut jitter) = (Pairs::default(), Pairs::default());
     let mut per_topology: BTreeMap<String, Pairs> = BTreeMap::new();

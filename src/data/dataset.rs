@@ -55,6 +55,17 @@ pub struct ImportSource {
     pub skipped: Vec<String>,
 }
 
+impl ImportSource {
+    /// The delay at which the simulator that labelled the samples capped each packet's recorded
+    /// delay (s). OMNeT++'s Challenge 2020 labels are the mean and variance of min(delay, 20 s):
+    /// no label exceeds 20.0 s, flows whose packets take far longer sit just under it with little
+    /// variance, and their loss is what the port alone gives. None is known for the other sets,
+    /// whose delays stay far below.
+    pub fn delay_cap_s(&self) -> Option<f64> {
+        (self.format == "challenge-2020").then_some(20.0)
+    }
+}
+
 impl Manifest {
     /// Samples present in finished shards.
     pub fn samples(&self) -> u64 {

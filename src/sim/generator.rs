@@ -84,6 +84,9 @@ pub struct DiverseConfig {
     pub builtin_fraction: f64,
     /// Fraction of samples whose links have propagation delay (from the nodes' coordinates).
     pub propagation_fraction: f64,
+    /// Fraction of samples with traffic classes and scheduled ports ([`draw_qos`]).
+    #[serde(default)]
+    pub qos_fraction: f64,
 }
 
 impl Default for DiverseConfig {
@@ -95,6 +98,7 @@ impl Default for DiverseConfig {
             capacity_decades: 4.0,
             builtin_fraction: 0.15,
             propagation_fraction: 0.5,
+            qos_fraction: 0.0,
         }
     }
 }
@@ -242,9 +246,45 @@ impl SampleGenerator {
             1 => PacketSizes::Bimodal { mean_bits },
             _ => PacketSizes::Fixed { mean_bits },
         };
+        // Drawn only when asked for, so that FIFO datasets stay what they were for a seed.
+        if diverse.qos_fraction > 0.0 && rng.random_bool(diverse.qos_fraction.clamp(0.0, 1.0)) {
+            draw_qos(&mut scenario, rng);
+        }
         let peak = self.peak(rng);
         scenario.scale_to_peak_utilisation(peak)?;
         Ok(scenario)
+    }
+}
+
+/// Weight sets of weighted ports, class 0 first (as in the GNNetworking Challenge 2020 sets, and
+/// equal weights).
+const CLASS_WEIGHTS: [[f64; 3]; 8] = [
+    [60.0, 30.0, 10.0],
+    [33.3, 33.3, 33.3],
+    [50.0, 40.0, 10.0],
+    [65.0, 25.0, 10.0],
+    [70.0, 20.0, 10.0],
+    [75.0, 25.0, 5.0],
+    [80.0, 10.0, 10.0],
+    [90.0, 5.0, 5.0],
+];
+
+/// Traffic classes and schedulers: two or three classes, each pair in one of them, and every
+/// output port FIFO, strict priority, WFQ or DRR over that many queues of the link's buffer, with
+/// a weight set of [`CLASS_WEIGHTS`] (the first classes' weights, for two).
+fn draw_qos(scenario: &mut Scenario, rng: &mut Pcg64) {
+    use crate::net::{Policy, Scheduler};
+    let classes = rng.random_range(2..=3usize);
+    let pairs: Vec<(NodeId, NodeId)> = scenario.traffic.iter().map(|(s, d, _)| (s, d)).collect();
+    for (s, d) in pairs {
+        scenario.qos.set_class(s, d, rng.random_range(0..classes) as u8);
+    }
+    let links: Vec<(NodeId, NodeId)> = scenario.topology.directed_links().map(|l| (l.from, l.to)).collect();
+    for (from, to) in links {
+        let policy =
+            *[Policy::Fifo, Policy::StrictPriority, Policy::Wfq, Policy::Drr].choose(rng).expect("policies");
+        let weights = &CLASS_WEIGHTS.choose(rng).expect("weight sets")[..classes];
+        scenario.qos.set_port(from, to, Scheduler::weighted(policy, weights));
     }
 }
 

@@ -1,9 +1,17 @@
 //! An output port: the packets waiting at a link and the order in which they are sent.
 //!
 //! Hand-written because the schedulers are the simulator's core: FIFO (one ring), and per-class
-//! queues under strict priority, weighted fair queueing (packet-by-packet GPS: Demers, Keshav
-//! and Shenker; Parekh and Gallager) or deficit round robin (Shreedhar and Varghese). Every policy is work-conserving and
-//! non-preemptive. A queue's limit counts the packet in transmission, as OMNeT++'s models do.
+//! queues under strict priority, weighted fair queueing or deficit round robin (Shreedhar and
+//! Varghese). Every policy is work-conserving and non-preemptive. A queue's limit counts the
+//! packet in transmission, as OMNeT++'s models do.
+//!
+//! WFQ stamps each packet with a finish tag on the real-time clock: the later of now and its
+//! class's previous tag, plus its transmission time at the class's weighted share of the link
+//! (Zhang's Virtual Clock). A class that stays under its share is then served ahead of classes
+//! that have been using more than theirs, which is what OMNeT++'s dataset simulator does: on the
+//! GNNetworking Challenge 2020 samples this tag rule agrees with its labels to 1.0 % (3.1 % with
+//! overloaded links) where packet-by-packet GPS (Demers, Keshav and Shenker), which gives a
+//! backlogged class no more than its share, is 1.8 % (6.6 %) off.
 
 use std::collections::VecDeque;
 
@@ -34,12 +42,8 @@ pub(super) struct Classes {
     /// The packet in transmission and its class.
     sending: Option<(u32, usize)>,
     total: usize,
-    /// WFQ: the weights, the link's speed, the fluid (GPS) system's virtual time and when it was
-    /// last brought up to date, and each class's last finish tag (bits per unit of weight).
-    weights: Vec<f64>,
-    capacity_bps: f64,
-    virtual_time: f64,
-    virtual_clock: f64,
+    /// WFQ: each class's share of the link (bit/s) and its last finish tag (s).
+    rates_bps: Vec<f64>,
     last_finish: Vec<f64>,
     /// DRR: bits each class may send per round, their deficits, the round-robin order of the
     /// classes with waiting packets, and whether the front one has had this round's quantum.
@@ -70,6 +74,7 @@ impl Port {
         let classes = &scheduler.classes;
         let k = classes.len();
         let least = classes.iter().map(|c| c.weight).fold(f64::INFINITY, f64::min);
+        let total: f64 = classes.iter().map(|c| c.weight).sum();
         Port::Classes(Box::new(Classes {
             policy: scheduler.policy,
             queues: vec![VecDeque::new(); k],
@@ -77,10 +82,7 @@ impl Port {
             limits: classes.iter().map(|c| c.queue_packets.map_or(link_limit, |q| q as usize)).collect(),
             sending: None,
             total: 0,
-            weights: classes.iter().map(|c| c.weight).collect(),
-            capacity_bps,
-            virtual_time: 0.0,
-            virtual_clock: 0.0,
+            rates_bps: classes.iter().map(|c| capacity_bps * c.weight / total).collect(),
             last_finish: vec![0.0; k],
             quanta: classes.iter().map(|c| quantum_bits * c.weight / least).collect(),
             deficits: vec![0.0; k],
@@ -144,8 +146,7 @@ impl Classes {
             return false;
         }
         let tag = if self.policy == Policy::Wfq {
-            self.advance_virtual_time(now);
-            let tag = self.virtual_time.max(self.last_finish[class]) + size_bits / self.weights[class];
+            let tag = now.max(self.last_finish[class]) + size_bits / self.rates_bps[class];
             self.last_finish[class] = tag;
             tag
         } else {
@@ -170,36 +171,6 @@ impl Classes {
         let (id, _, _) = self.queues[class].pop_front().expect("the chosen class has a packet");
         self.sending = Some((id, class));
         Some(id)
-    }
-
-    /// Brings the fluid system's virtual time to `now`. In the fluid system each class whose
-    /// last finish tag is ahead of the virtual time is served at its weight's share of the link,
-    /// so virtual time runs at capacity / (their summed weight), faster each time a class's
-    /// fluid backlog ends.
-    fn advance_virtual_time(&mut self, now: f64) {
-        loop {
-            let mut active_weight = 0.0;
-            let mut next_finish = f64::INFINITY;
-            for (&finish, &weight) in self.last_finish.iter().zip(&self.weights) {
-                if finish > self.virtual_time {
-                    active_weight += weight;
-                    next_finish = next_finish.min(finish);
-                }
-            }
-            if active_weight == 0.0 {
-                self.virtual_clock = now;
-                return;
-            }
-            let reached =
-                self.virtual_clock + (next_finish - self.virtual_time) * active_weight / self.capacity_bps;
-            if reached > now {
-                self.virtual_time += (now - self.virtual_clock) * self.capacity_bps / active_weight;
-                self.virtual_clock = now;
-                return;
-            }
-            self.virtual_time = next_finish;
-            self.virtual_clock = reached;
-        }
     }
 
     fn smallest_finish_tag(&self) -> Option<usize> {
@@ -239,11 +210,6 @@ impl Classes {
         let (id, class) = self.sending.take().expect("a transmitting port holds a packet");
         self.held[class] -= 1;
         self.total -= 1;
-        if self.total == 0 && self.policy == Policy::Wfq {
-            // The fluid system empties with the port (both serve the same work): start afresh.
-            self.virtual_time = 0.0;
-            self.last_finish.fill(0.0);
-        }
         id
     }
 }
@@ -323,33 +289,35 @@ mod tests {
     }
 
     #[test]
-    fn wfq_stamps_a_late_arrival_with_the_fluid_systems_virtual_time() {
-        // Weights 1:1 on a 1 bit/s link. At t = 0 class 0 sends one bit (finish 1), class 1 two
-        // (finish 1, 2). The fluid system serves both at 1/2 until its class 0 bit is done at
-        // t = 2 (virtual time 1), then class 1 alone at full speed: virtual time 2 at t = 3.
+    fn wfq_stamps_a_late_arrival_on_the_clock_ahead_of_a_class_over_its_share() {
+        // Weights 1:1 on a 1 bit/s link: each class's share is 1/2 bit/s, so a one-bit packet
+        // adds 2 s to its class's tag. Class 1 queues four at t = 0 (tags 2, 4, 6, 8); class 0's
+        // packet at t = 3 is stamped 3 + 2 = 5: after 20 and 21, ahead of class 1's later ones.
         let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), 16, 1.0, 1.0);
-        port.admit(10, 0, 1.0, 0.0);
-        port.admit(20, 1, 1.0, 0.0);
-        port.admit(21, 1, 1.0, 0.0);
-        assert_eq!(port.start(), Some(10));
-        assert_eq!(port.finish(), 10);
-        // A 0.6-bit class 0 packet at t = 3 finishes at virtual 2.6: after 21 (2). Without the
-        // speed-up it would be stamped 1.5 + 0.6 and jump ahead of 21.
-        port.admit(11, 0, 0.6, 3.0);
-        assert_eq!(drain(&mut port), [20, 21, 11]);
+        for i in 0..4 {
+            port.admit(20 + i, 1, 1.0, 0.0);
+        }
+        assert_eq!(port.start(), Some(20));
+        port.admit(10, 0, 1.0, 3.0);
+        assert_eq!(port.finish(), 20);
+        assert_eq!(drain(&mut port), [21, 10, 22, 23]);
     }
 
     #[test]
-    fn wfq_serves_a_newcomer_by_fluid_time_not_by_the_packet_in_service() {
-        // Class 0's packet (finish 1) is sent; class 1 arrives at t = 0.5, virtual time 0.5:
-        // finish 1.5, ahead of class 0's next packet (finish 2).
-        let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), 16, 1.0, 1.0);
-        port.admit(10, 0, 1.0, 0.0);
-        assert_eq!(port.start(), Some(10));
-        port.admit(20, 1, 1.0, 0.5);
-        port.admit(11, 0, 1.0, 0.5);
-        assert_eq!(port.finish(), 10);
-        assert_eq!(drain(&mut port), [20, 11]);
+    fn wfq_serves_a_class_under_its_share_before_one_that_used_more() {
+        // Class 1 alone has sent ten packets (tags up to 20 s while the clock reached 10 s); class
+        // 0 arrives at t = 10 with tags 12 and 14: it goes first although both are backlogged.
+        let mut port = Port::new(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), 32, 1.0, 1.0);
+        for i in 0..12 {
+            port.admit(20 + i, 1, 1.0, 0.0);
+        }
+        for _ in 0..10 {
+            port.start();
+            port.finish();
+        }
+        port.admit(10, 0, 1.0, 10.0);
+        port.admit(11, 0, 1.0, 10.0);
+        assert_eq!(drain(&mut port), [10, 11, 30, 31]);
     }
 
     #[test]
