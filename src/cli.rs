@@ -1189,7 +1189,7 @@ fn eval_scheduled(
         outln!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
-    outln!("{samples} samples with scheduled ports (the model treats them as FIFO), mean delay per flow:");
+    outln!("{samples} samples with scheduled ports, mean delay per flow:");
     if let Some(cap) = delay_cap_s {
         outln!("  (predictions capped at {} as the labels are)", units::format_seconds(cap));
     }

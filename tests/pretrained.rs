@@ -9,6 +9,7 @@ use pathcast::train::evaluate;
 /// generalises worse fails here.
 const MAPE_DIVERSE: f64 = 1.2;
 const MAPE_GEANT2: f64 = 1.6;
+const MAPE_QOS: f64 = 3.0;
 
 fn shards(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -36,4 +37,14 @@ fn the_shipped_model_generalises_to_the_unseen_geant2() {
     let (model, _) = pretrained::load::<DefaultBackend>(&device);
     let m = evaluate(&model, &shards("data/geant2"), 16, &device).unwrap();
     assert!(m.overall.mape < MAPE_GEANT2 && m.overall.pearson > 0.99, "{:?}", m.overall);
+}
+
+#[test]
+fn the_shipped_model_follows_port_scheduling_on_held_out_networks() {
+    let device = Default::default();
+    let (model, _) = pretrained::load::<DefaultBackend>(&device);
+    // data/qos: networks with two or three traffic classes and SP, WFQ, DRR or FIFO ports, drawn
+    // with a seed the training sets do not use.
+    let m = evaluate(&model, &shards("data/qos"), 16, &device).unwrap();
+    assert!(m.overall.mape < MAPE_QOS && m.overall.pearson > 0.99, "{:?}", m.overall);
 }

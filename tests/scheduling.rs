@@ -213,7 +213,30 @@ fn classes_and_schedulers_survive_a_scenario_file() {
 }
 
 #[test]
-fn predictions_through_a_scheduled_port_are_flagged_as_extrapolations() {
+fn the_shipped_model_predicts_priority_classes_as_cobham_does() {
+    // Two M/M/1 classes at 30 % each under strict priority: Cobham's sojourns (see above).
+    let s = two_classes(
+        Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]),
+        0.3,
+        0.3,
+        32,
+        PacketSizes::Exponential { mean_bits: MEAN_BITS },
+    );
+    let model = pathcast::model::pretrained::trained();
+    let prediction = model.predict(&s).unwrap();
+    let w0 = 0.6 / MU;
+    let want = [w0 / 0.7 + 1.0 / MU, w0 / (0.7 * 0.4) + 1.0 / MU];
+    for (class, (flow, want)) in prediction.flows.iter().zip(want).enumerate() {
+        // The three-node network is flagged as small; its scheduling is not flagged.
+        let scheduling = flow.extrapolated.iter().filter(|e| e.to_string().contains("schedules"));
+        assert_eq!(scheduling.count(), 0, "class {class}: {:?}", flow.extrapolated);
+        let got = flow.delay_s - if class == 1 { EXTRA_HOP_S } else { 0.0 };
+        assert_close(&format!("class {class}"), got, want, 0.15);
+    }
+}
+
+#[test]
+fn a_policy_the_model_was_not_trained_on_is_flagged_as_an_extrapolation() {
     let mut s = two_classes(
         Scheduler::weighted(Policy::Wfq, &[2.0, 1.0]),
         0.3,
@@ -223,7 +246,9 @@ fn predictions_through_a_scheduled_port_are_flagged_as_extrapolations() {
     );
     // A third flow that avoids the scheduled port.
     s.traffic.set(1, 2, 0.3 * CAPACITY).unwrap();
-    let prediction = pathcast::model::pretrained::trained().predict(&s).unwrap();
+    let mut fifo_only = pathcast::model::pretrained::trained();
+    fifo_only.ranges.policies.clear();
+    let prediction = fifo_only.predict(&s).unwrap();
     let reasons: Vec<String> = prediction
         .flows
         .iter()
@@ -232,6 +257,10 @@ fn predictions_through_a_scheduled_port_are_flagged_as_extrapolations() {
     assert!(reasons[0].contains("link 0->1 schedules by WFQ (trained on FIFO ports only)"), "{reasons:?}");
     assert!(reasons[1].contains("link 0->1 schedules by WFQ"), "{reasons:?}");
     assert!(!reasons[2].contains("schedules"), "{reasons:?}");
+    fifo_only.ranges.policies = vec!["SP".into()];
+    let flagged: Vec<String> =
+        fifo_only.predict(&s).unwrap().flows[0].extrapolated.iter().map(ToString::to_string).collect();
+    assert!(flagged.iter().any(|f| f.contains("schedules by WFQ (trained on FIFO, SP)")), "{flagged:?}");
 }
 
 #[test]

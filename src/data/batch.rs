@@ -1,7 +1,7 @@
 //! Feature arrays for a batch: several samples joined into one disjoint graph.
 
 use super::record::Record;
-use crate::net::PacketSizes;
+use crate::net::{PacketSizes, Policy, Scheduler};
 
 /// Several samples as one graph, with link and path indices offset per sample.
 ///
@@ -13,7 +13,11 @@ pub struct GraphBatch {
     pub link_capacity_bps: Vec<f64>,
     pub link_queue_packets: Vec<u32>,
     pub link_propagation_s: Vec<f64>,
+    /// Each link's scheduler; `None` for a FIFO port.
+    pub link_scheduler: Vec<Option<Scheduler>>,
     pub path_rate_bps: Vec<f64>,
+    /// Each path's traffic class (the queue it joins at scheduled ports).
+    pub path_class: Vec<u8>,
     pub path_offsets: Vec<u32>,
     pub path_links: Vec<u32>,
     pub delay_s: Vec<f32>,
@@ -61,8 +65,13 @@ impl GraphBatch {
             b.link_capacity_bps.extend(r.links.iter().map(|l| l.capacity_bps));
             b.link_queue_packets.extend(r.links.iter().map(|l| l.queue_packets));
             b.link_propagation_s.extend(r.links.iter().map(|l| l.propagation_s));
+            b.link_scheduler.extend(
+                (0..r.links.len() as u32)
+                    .map(|l| r.schedulers.get(&l).filter(|s| s.policy != Policy::Fifo).cloned()),
+            );
             for f in &r.flows {
                 b.path_rate_bps.push(f.rate_bps);
+                b.path_class.push(f.class);
                 b.path_links.extend(f.path.iter().map(|l| l + link_base));
                 b.path_offsets.push(b.path_links.len() as u32);
                 b.delay_s.push(f.delay_s);
@@ -84,7 +93,8 @@ impl GraphBatch {
             let base = b.link_capacity_bps.len() as u32;
             b.link_capacity_bps.extend_from_slice(&self.link_capacity_bps[links.clone()]);
             b.link_queue_packets.extend_from_slice(&self.link_queue_packets[links.clone()]);
-            b.link_propagation_s.extend_from_slice(&self.link_propagation_s[links]);
+            b.link_propagation_s.extend_from_slice(&self.link_propagation_s[links.clone()]);
+            b.link_scheduler.extend_from_slice(&self.link_scheduler[links]);
             let paths = self.sample_path_offsets[s] as usize..self.sample_path_offsets[s + 1] as usize;
             for p in paths.clone() {
                 b.path_links.extend(self.path(p).iter().map(|l| l - shift + base));
@@ -92,6 +102,7 @@ impl GraphBatch {
                 b.path_sample.push(b.samples as u32);
             }
             b.path_rate_bps.extend_from_slice(&self.path_rate_bps[paths.clone()]);
+            b.path_class.extend_from_slice(&self.path_class[paths.clone()]);
             b.delay_s.extend_from_slice(&self.delay_s[paths.clone()]);
             b.jitter_s2.extend_from_slice(&self.jitter_s2[paths.clone()]);
             b.loss.extend_from_slice(&self.loss[paths]);

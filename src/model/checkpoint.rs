@@ -18,7 +18,8 @@ use crate::fsutil::write_atomic;
 
 /// The `format` of checkpoints this build reads and writes.
 /// Version 2: the scale-free model, with the training ranges instead of a normalisation.
-pub const FORMAT: &str = "pathcast.checkpoint.v2";
+/// Version 3: each hop also sees its port's scheduling and its class's analytic estimate.
+pub const FORMAT: &str = "pathcast.checkpoint.v3";
 const LATEST: &str = "latest.json";
 const META: &str = "checkpoint.json";
 /// The weights file inside a checkpoint directory.

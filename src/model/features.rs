@@ -12,8 +12,10 @@
 
 use burn::prelude::*;
 
+use super::class_ports::{ClassPort, class_ports};
 use super::queueing;
 use crate::data::GraphBatch;
+use crate::net::Policy;
 
 /// Features per link: offered and received load, buffer, packet-size c², the analytic log-sojourn
 /// and drop, and the share of the link's traffic that enters the network there.
@@ -21,8 +23,11 @@ pub const LINK_FEATURES: usize = 7;
 /// Features per path: packet-size c² and the logarithm of its hop count.
 pub const PATH_FEATURES: usize = 2;
 /// Features per hop: the flow's share of the link's traffic, the log capacity ratio to the
-/// previous hop, and whether it is the first hop.
-pub const HOP_FEATURES: usize = 3;
+/// previous hop, whether it is the first hop; the port's policy (strict priority, WFQ, DRR; none
+/// for FIFO), the load of the flow's class there, the load of the classes served before it
+/// (strict priority), its weight's share (WFQ, DRR), and the analytic log-sojourn and drop of its
+/// class ([`super::class_ports`]; the port's for FIFO).
+pub const HOP_FEATURES: usize = 11;
 
 /// Loads above this are fed to the network as this; the analytic estimate still sees the true load.
 const LOAD_INPUT_CAP: f64 = 3.0;
@@ -57,11 +62,11 @@ pub struct GraphLayout {
     pub hop_share: Vec<f32>,
     /// Every hop's τ over its path's transmission time Σ τ: its weight in the path's delay.
     pub hop_weight: Vec<f32>,
-    /// The analytic estimate of every link, in its own τ: mean waiting time, variance of the
-    /// sojourn, and the logit of the drop probability.
-    pub link_wait: Vec<f32>,
-    pub link_variance: Vec<f32>,
-    pub link_drop_logit: Vec<f32>,
+    /// The analytic estimate at every hop (of its class, at a scheduled port), hop-major, in its
+    /// link's τ: mean waiting time, variance of the sojourn, and the logit of the drop probability.
+    pub hop_wait: Vec<f32>,
+    pub hop_variance: Vec<f32>,
+    pub hop_drop_logit: Vec<f32>,
     /// Batch index of the path at each sorted position.
     pub order: Vec<usize>,
     /// Sorted position of each path in batch order.
@@ -99,11 +104,11 @@ impl GraphLayout {
         let received = received_loads(batch, &link_load, &scv);
 
         let mut link_features = Vec::with_capacity(links * LINK_FEATURES);
-        let (mut link_wait, mut link_variance, mut link_drop_logit) =
-            (Vec::with_capacity(links), Vec::with_capacity(links), Vec::with_capacity(links));
+        let mut link_estimates = Vec::with_capacity(links);
         for l in 0..links {
             let queue = batch.link_queue_packets[l];
             let estimate = queueing::port(received[l], queue, scv(l));
+            link_estimates.push(estimate);
             let fresh_share = if offered[l] > 0.0 { fresh[l] / offered[l] } else { 0.0 };
             link_features.extend(
                 [
@@ -117,10 +122,8 @@ impl GraphLayout {
                 ]
                 .map(|x| x as f32),
             );
-            link_wait.push((estimate.sojourn - 1.0) as f32);
-            link_variance.push(estimate.variance as f32);
-            link_drop_logit.push(logit(estimate.drop) as f32);
         }
+        let classes = ClassLoads::new(batch, &link_load, &received);
 
         // Longest paths first (ties in batch order), so active paths form a prefix at every hop.
         let mut order: Vec<usize> = (0..paths).collect();
@@ -157,6 +160,8 @@ impl GraphLayout {
         let mut hop_share = Vec::with_capacity(hops);
         let mut hop_weight = Vec::with_capacity(hops);
         let mut hop_features = Vec::with_capacity(hops * HOP_FEATURES);
+        let (mut hop_wait, mut hop_variance, mut hop_drop_logit) =
+            (Vec::with_capacity(hops), Vec::with_capacity(hops), Vec::with_capacity(hops));
         for (t, &n) in active.iter().enumerate() {
             for (position, &p) in order[..n].iter().enumerate() {
                 let path = batch.path(p);
@@ -173,6 +178,27 @@ impl GraphLayout {
                 hop_share.push(share as f32);
                 hop_weight.push((tau(l) / path_transmission_s[position]) as f32);
                 hop_features.extend([share, ratio / 3.0, f64::from(u8::from(t == 0))].map(|x| x as f32));
+                let class = usize::from(batch.path_class[p]);
+                let (estimate, share) = match classes.port(l, class) {
+                    Some(port) => {
+                        let queue = batch.link_scheduler[l]
+                            .as_ref()
+                            .and_then(|s| s.classes[port.class].queue_packets);
+                        let estimate = queueing::port(
+                            port.seen.load,
+                            queue.unwrap_or(batch.link_queue_packets[l]),
+                            scv(l),
+                        );
+                        (estimate, port.seen.share)
+                    }
+                    None => (link_estimates[l], 1.0),
+                };
+                // In the link's τ: a share s of the link serves s times slower.
+                let sojourn = estimate.sojourn / share;
+                hop_wait.push((sojourn - 1.0).max(0.0) as f32);
+                hop_variance.push((estimate.variance / (share * share)) as f32);
+                hop_drop_logit.push(logit(estimate.drop) as f32);
+                hop_features.extend(classes.features(l, class, received[l], sojourn, estimate.drop));
             }
         }
 
@@ -197,9 +223,9 @@ impl GraphLayout {
             hop_paths,
             hop_share,
             hop_weight,
-            link_wait,
-            link_variance,
-            link_drop_logit,
+            hop_wait,
+            hop_variance,
+            hop_drop_logit,
             order,
             restore,
             path_transmission_s,
@@ -223,6 +249,106 @@ impl GraphLayout {
             keys.extend(self.order[..n].iter().map(|&p| path_keys[p] ^ ((t as u64 + 1) << 48)));
         }
         keys
+    }
+}
+
+/// The classes of every scheduled port: their loads and the FIFO ports they are seen as.
+struct ClassLoads {
+    /// Per link: `None` for FIFO, else each class's received load and policy, weights.
+    ports: Vec<Option<ScheduledPort>>,
+}
+
+struct ScheduledPort {
+    policy: Policy,
+    loads: Vec<f64>,
+    weight_shares: Vec<f64>,
+    seen: Vec<ClassPort>,
+}
+
+/// One class at a scheduled port.
+struct ClassAtPort {
+    class: usize,
+    seen: ClassPort,
+}
+
+impl ClassLoads {
+    /// From every link's offered and received load.
+    fn new(batch: &GraphBatch, offered: &[f64], received: &[f64]) -> Self {
+        let mut ports: Vec<Option<ScheduledPort>> = batch
+            .link_scheduler
+            .iter()
+            .map(|s| {
+                s.as_ref().map(|s| ScheduledPort {
+                    policy: s.policy,
+                    loads: vec![0.0; s.classes.len()],
+                    weight_shares: Vec::new(),
+                    seen: Vec::new(),
+                })
+            })
+            .collect();
+        for p in 0..batch.n_paths() {
+            for &l in batch.path(p) {
+                let l = l as usize;
+                if let Some(port) = &mut ports[l] {
+                    let class = usize::from(batch.path_class[p]).min(port.loads.len() - 1);
+                    // Upstream drops thin every class alike (the link's reduced load).
+                    let thinned = if offered[l] > 0.0 { received[l] / offered[l] } else { 1.0 };
+                    port.loads[class] += batch.path_rate_bps[p] * thinned / batch.link_capacity_bps[l];
+                }
+            }
+        }
+        let link_samples = batch.link_samples();
+        for (l, port) in ports.iter_mut().enumerate() {
+            if let (Some(port), Some(scheduler)) = (port, &batch.link_scheduler[l]) {
+                let c2 = batch.packets[link_samples[l] as usize].scv();
+                port.seen = class_ports(scheduler, &port.loads, c2);
+                let active: f64 = scheduler
+                    .classes
+                    .iter()
+                    .zip(&port.loads)
+                    .filter(|&(_, &rho)| rho > 0.0)
+                    .map(|(c, _)| c.weight)
+                    .sum();
+                port.weight_shares =
+                    scheduler.classes.iter().map(|c| c.weight / active.max(f64::MIN_POSITIVE)).collect();
+            }
+        }
+        ClassLoads { ports }
+    }
+
+    /// The class a path of `class` joins at link `l`, and how it is seen; `None` at a FIFO port.
+    fn port(&self, l: usize, class: usize) -> Option<ClassAtPort> {
+        let port = self.ports[l].as_ref()?;
+        let class = class.min(port.loads.len() - 1);
+        Some(ClassAtPort { class, seen: port.seen[class] })
+    }
+
+    /// The hop's scheduling features (see [`HOP_FEATURES`]), given the link's received load and
+    /// the class's analytic sojourn (in τ) and drop probability.
+    fn features(&self, l: usize, class: usize, link_load: f64, sojourn: f64, drop: f64) -> [f32; 8] {
+        let estimate = [sojourn.ln() / 2.0, drop];
+        let scheduling = match &self.ports[l] {
+            None => [0.0, 0.0, 0.0, link_load.min(LOAD_INPUT_CAP), 0.0, 0.0],
+            Some(port) => {
+                let class = class.min(port.loads.len() - 1);
+                let ahead: f64 = port.loads[..class].iter().sum();
+                let policy = |p: Policy| f64::from(u8::from(port.policy == p));
+                let strict = port.policy == Policy::StrictPriority;
+                [
+                    policy(Policy::StrictPriority),
+                    policy(Policy::Wfq),
+                    policy(Policy::Drr),
+                    port.loads[class].min(LOAD_INPUT_CAP),
+                    if strict { ahead.min(LOAD_INPUT_CAP) } else { 0.0 },
+                    if strict { 0.0 } else { port.weight_shares[class].min(1.0) },
+                ]
+            }
+        };
+        let mut out = [0.0f32; 8];
+        for (o, x) in out.iter_mut().zip(scheduling.iter().chain(&estimate)) {
+            *o = *x as f32;
+        }
+        out
     }
 }
 
@@ -342,7 +468,6 @@ impl<B: Backend> GraphInputs<B> {
             let v: Vec<i64> = v.iter().map(|&i| i as i64).collect();
             Tensor::<B, 1, Int>::from_data(TensorData::new(v, [n]), device)
         };
-        let per_hop = |per_link: &[f32]| -> Vec<f32> { g.hop_links.iter().map(|&l| per_link[l]).collect() };
         let labelled: Vec<f32> = g.targets.iter().map(|t| f32::from(u8::from(t.is_finite()))).collect();
         let targets: Vec<f32> = g.targets.iter().map(|&t| if t.is_finite() { t } else { 0.0 }).collect();
         GraphInputs {
@@ -356,9 +481,9 @@ impl<B: Backend> GraphInputs<B> {
             hop_paths: ints(&g.hop_paths),
             hop_share: floats(&g.hop_share, 1),
             hop_weight: floats(&g.hop_weight, 1),
-            hop_wait: floats(&per_hop(&g.link_wait), 1),
-            hop_variance: floats(&per_hop(&g.link_variance), 1),
-            hop_drop_logit: floats(&per_hop(&g.link_drop_logit), 1),
+            hop_wait: floats(&g.hop_wait, 1),
+            hop_variance: floats(&g.hop_variance, 1),
+            hop_drop_logit: floats(&g.hop_drop_logit, 1),
             targets: floats(&targets, 3),
             labelled: floats(&labelled, 3),
             indexing: Indexing::preferred::<B>(device),

@@ -130,10 +130,9 @@ impl FrozenRouteNet {
             drop: Vec::with_capacity(g.hops()),
         };
         for (h, c) in corrections.chunks_exact(OUTPUTS).enumerate() {
-            let l = g.hop_links[h];
-            out.sojourn.push(g.link_wait[l].mul_add(exp(c[0]), 1.0));
-            out.variance.push(g.link_variance[l] * exp(c[1]));
-            out.drop.push(sigmoid(g.link_drop_logit[l] + c[2]));
+            out.sojourn.push(g.hop_wait[h].mul_add(exp(c[0]), 1.0));
+            out.variance.push(g.hop_variance[h] * exp(c[1]));
+            out.drop.push(sigmoid(g.hop_drop_logit[h] + c[2]));
         }
         out
     }

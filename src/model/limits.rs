@@ -42,6 +42,9 @@ pub struct TrainingRanges {
     pub nodes: Range,
     /// Largest capacity ratio between consecutive hops of a path (≥ 1, either direction).
     pub hop_capacity_ratio: f64,
+    /// The port scheduling policies seen besides FIFO (their names; none in a FIFO-only model).
+    #[serde(default)]
+    pub policies: Vec<String>,
     /// Samples the ranges were taken over.
     pub samples: u64,
 }
@@ -55,6 +58,7 @@ impl Default for TrainingRanges {
             packet_scv: Vec::new(),
             nodes: Range::EMPTY,
             hop_capacity_ratio: 1.0,
+            policies: Vec::new(),
             samples: 0,
         }
     }
@@ -84,8 +88,8 @@ pub enum Extrapolation {
     TopologySize { nodes: u32, trained: Range },
     /// Two consecutive hops differ in capacity by more than any trained path's.
     CapacityStep { from: u32, to: u32, ratio: f64, trained_max: f64 },
-    /// A port on the path schedules classes; the model was trained on FIFO ports only.
-    Scheduling { from: u32, to: u32, policy: &'static str },
+    /// A port on the path schedules classes by a policy the model was not trained on.
+    Scheduling { from: u32, to: u32, policy: &'static str, trained: Vec<String> },
 }
 
 impl Extrapolation {
@@ -128,8 +132,11 @@ impl fmt::Display for Extrapolation {
                 f,
                 "capacity step of {ratio:.0}x into link {from}->{to} (trained up to {trained_max:.0}x)"
             ),
-            Extrapolation::Scheduling { from, to, policy } => {
+            Extrapolation::Scheduling { from, to, policy, trained } if trained.is_empty() => {
                 write!(f, "link {from}->{to} schedules by {policy} (trained on FIFO ports only)")
+            }
+            Extrapolation::Scheduling { from, to, policy, trained } => {
+                write!(f, "link {from}->{to} schedules by {policy} (trained on FIFO, {})", trained.join(", "))
             }
         }
     }
@@ -178,6 +185,13 @@ impl TrainingRanges {
             if traffic > 0.0 {
                 self.link_load.add(traffic / batch.link_capacity_bps[l]);
                 self.queue_packets.add(f64::from(batch.link_queue_packets[l]));
+                if let Some(scheduler) = &batch.link_scheduler[l] {
+                    let name = scheduler.policy.name();
+                    if !self.policies.iter().any(|p| p == name) {
+                        self.policies.push(name.to_owned());
+                        self.policies.sort();
+                    }
+                }
             }
         }
         for s in 0..batch.samples {
@@ -220,6 +234,12 @@ impl TrainingRanges {
             let load = link_load[l as usize];
             if load > self.link_load.max * (1.0 + LOAD_SLACK) {
                 out.push(Extrapolation::LinkLoad { from, to, load, trained_max: self.link_load.max });
+            }
+            if let Some(scheduler) = &batch.link_scheduler[l as usize] {
+                let policy = scheduler.policy.name();
+                if !self.policies.iter().any(|p| p == policy) {
+                    out.push(Extrapolation::Scheduling { from, to, policy, trained: self.policies.clone() });
+                }
             }
             let packets = batch.link_queue_packets[l as usize];
             if !self.queue_packets.contains(f64::from(packets)) {

@@ -3,6 +3,7 @@
 //! knows of its own limits.
 
 pub mod checkpoint;
+pub mod class_ports;
 pub mod dropout;
 pub mod features;
 pub mod frozen;

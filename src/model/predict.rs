@@ -124,7 +124,7 @@ impl TrainedModel {
             let position = layout.restore[p];
             let [queueing, jitter, log_survival] = per_path[position];
             let propagation_s = layout.path_propagation_s[position];
-            let mut flow = FlowPrediction {
+            let flow = FlowPrediction {
                 src: f.src,
                 dst: f.dst,
                 delay_s: queueing + propagation_s,
@@ -133,11 +133,6 @@ impl TrainedModel {
                 loss: 1.0 - log_survival.exp(),
                 extrapolated: self.ranges.check_path(&batch, p, &layout.link_load, &link_ends),
             };
-            flow.extrapolated.extend(f.path.iter().filter_map(|l| {
-                let scheduler = record.schedulers.get(l)?;
-                let (from, to) = link_ends[*l as usize];
-                Some(Extrapolation::Scheduling { from, to, policy: scheduler.policy.name() })
-            }));
             for (what, value) in [("delay", flow.delay_s), ("jitter", flow.jitter_s2), ("loss", flow.loss)] {
                 if !value.is_finite() {
                     return Err(PredictError::NonFinite { src: f.src, dst: f.dst, what });

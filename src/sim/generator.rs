@@ -472,6 +472,36 @@ mod tests {
     }
 
     #[test]
+    fn qos_samples_draw_classes_and_every_policy_and_fifo_ones_have_none() {
+        let config = |qos_fraction| GeneratorConfig {
+            packets_per_flow: 20,
+            target_relative_se: None,
+            networks: Networks::Diverse(DiverseConfig {
+                nodes: (10, 14),
+                max_flows: 30,
+                qos_fraction,
+                ..DiverseConfig::default()
+            }),
+            ..Default::default()
+        };
+        let (fifo, qos) = (generator(config(0.0)), generator(config(1.0)));
+        let mut policies = Vec::new();
+        for i in 0..6 {
+            let plain = fifo.sample(i).unwrap().scenario;
+            assert!(plain.qos.ports.is_empty() && plain.qos.classes.is_empty());
+            let s = qos.sample(i).unwrap().scenario;
+            s.check_qos().unwrap();
+            assert!(!s.qos.classes.is_empty(), "sample {i}: some pair is not class 0");
+            policies.extend(s.qos.ports.values().map(|p| p.policy.name()));
+            // The network is drawn before the classes: the same one either way.
+            assert_eq!(s.topology.node_count(), plain.topology.node_count());
+        }
+        policies.sort_unstable();
+        policies.dedup();
+        assert_eq!(policies, ["DRR", "SP", "WFQ"]);
+    }
+
+    #[test]
     fn speeds_round_to_standard_values() {
         assert_eq!(standard_speed(1e9), 1e9);
         assert_eq!(standard_speed(2.4e9), 2.5e9);
