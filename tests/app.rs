@@ -467,9 +467,9 @@ fn drawing_on_the_canvas_adds_links_and_nodes() {
 fn overload_and_extrapolation_are_marked_and_offer_verify() {
     let mut harness = launch();
     let revision = harness.state().doc.revision();
-    // NSFNet starts at 70 % peak load: three times the traffic overloads links beyond anything the
+    // NSFNet starts at 70 % peak load: four times the traffic overloads links beyond anything the
     // model was trained on.
-    harness.state_mut().run(Command::Edit(Edit::ScaleTraffic(3.0)));
+    harness.state_mut().run(Command::Edit(Edit::ScaleTraffic(4.0)));
     wait_for(&mut harness, "predictions of the overloaded network", |app| {
         app.doc.revision() > revision && app.predictions_current()
     });
@@ -477,11 +477,13 @@ fn overload_and_extrapolation_are_marked_and_offer_verify() {
     let app = harness.state();
     let prediction = app.prediction.clone().unwrap();
     let overloaded = prediction.overloaded();
-    assert!(!overloaded.is_empty(), "links at 210 % are overloaded");
+    assert!(!overloaded.is_empty(), "links at 280 % are overloaded");
     assert!(prediction.extrapolated() > 0, "loads beyond the trained range are extrapolations");
-    // The shipped model was trained on loads up to 120 %: an overloaded link below that is
-    // predicted, one beyond it is an extrapolation.
-    let beyond: Vec<_> = prediction.links.iter().filter(|(_, l)| l.load > 1.25).map(|(&k, _)| k).collect();
+    // An overloaded link within the loads the shipped model was trained on is predicted, one
+    // beyond them is an extrapolation.
+    let trained = pathcast::model::pretrained::trained().ranges.link_load.max;
+    let beyond: Vec<_> =
+        prediction.links.iter().filter(|(_, l)| l.load > 1.05 * trained).map(|(&k, _)| k).collect();
     assert!(!beyond.is_empty());
     for (&(src, dst), flow) in &prediction.flows {
         let path = app.doc.effective().routing.path(src, dst).unwrap();
@@ -711,10 +713,9 @@ fn a_links_port_gets_a_scheduler_and_a_pair_a_class_from_the_panels() {
     harness.state_mut().run(Command::SelectPair(Some((0, 1))));
     harness.state_mut().run(Command::Edit(Edit::SetClass { src: 0, dst: 1, class: 1 }));
     wait_for(&mut harness, "new predictions", |app| app.predictions_current());
-    // The model never saw a scheduled port: its prediction through one is flagged.
+    // The model was trained on WFQ ports: its prediction through one is not flagged for it.
     let flow = harness.state().prediction.as_ref().unwrap().flows[&(0, 1)].clone();
-    assert!(flow.extrapolated.iter().any(|e| e.to_string().contains("schedules by WFQ")), "{flow:?}");
-    harness.get_by_label_contains("extrapolated: link 0->1 schedules by WFQ");
+    assert!(!flow.extrapolated.iter().any(|e| e.to_string().contains("schedules")), "{flow:?}");
     // The heatmap shows one class at a time once there are two.
     harness.state_mut().view.heatmap_class = Some(1);
     harness.run();

@@ -336,7 +336,7 @@ fn predict_flags_overload_and_extrapolation() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("hot.json");
     pathcast()
-        .args(["scenario", "new", "--topology", "nsfnet", "--seed", "3", "--max-utilization", "2.5", "-o"])
+        .args(["scenario", "new", "--topology", "nsfnet", "--seed", "3", "--max-utilization", "4", "-o"])
         .arg(&scenario)
         .assert()
         .success();
@@ -347,7 +347,7 @@ fn predict_flags_overload_and_extrapolation() {
         .get_output()
         .clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("is overloaded: offered 250 % of its capacity"), "{stderr}");
+    assert!(stderr.contains("is overloaded: offered 400 % of its capacity"), "{stderr}");
     assert!(stderr.contains("lie outside what the model was trained on"), "{stderr}");
     let predicted: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(predicted["overloaded_links"].as_u64().unwrap() >= 1);
