@@ -123,7 +123,35 @@ impl GraphLayout {
                 .map(|x| x as f32),
             );
         }
+        // The estimate and scheduling features every class meets at every link (FIFO: one class).
         let classes = ClassLoads::new(batch, &link_load, &received);
+        let class_estimates: Vec<Vec<ClassEstimate>> = (0..links)
+            .map(|l| {
+                let count = classes.ports[l].as_ref().map_or(1, |p| p.loads.len());
+                (0..count)
+                    .map(|class| {
+                        let (estimate, share) = match classes.port(l, class) {
+                            Some(port) => {
+                                let queue = batch.link_scheduler[l]
+                                    .as_ref()
+                                    .and_then(|s| s.classes[port.class].queue_packets)
+                                    .unwrap_or(batch.link_queue_packets[l]);
+                                (queueing::port(port.seen.load, queue, scv(l)), port.seen.share)
+                            }
+                            None => (link_estimates[l], 1.0),
+                        };
+                        // In the link's τ: a share s of the link serves s times slower.
+                        let sojourn = estimate.sojourn / share;
+                        ClassEstimate {
+                            wait: (sojourn - 1.0).max(0.0) as f32,
+                            variance: (estimate.variance / (share * share)) as f32,
+                            drop_logit: logit(estimate.drop) as f32,
+                            features: classes.features(l, class, received[l], sojourn, estimate.drop),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
 
         // Longest paths first (ties in batch order), so active paths form a prefix at every hop.
         let mut order: Vec<usize> = (0..paths).collect();
@@ -178,27 +206,12 @@ impl GraphLayout {
                 hop_share.push(share as f32);
                 hop_weight.push((tau(l) / path_transmission_s[position]) as f32);
                 hop_features.extend([share, ratio / 3.0, f64::from(u8::from(t == 0))].map(|x| x as f32));
-                let class = usize::from(batch.path_class[p]);
-                let (estimate, share) = match classes.port(l, class) {
-                    Some(port) => {
-                        let queue = batch.link_scheduler[l]
-                            .as_ref()
-                            .and_then(|s| s.classes[port.class].queue_packets);
-                        let estimate = queueing::port(
-                            port.seen.load,
-                            queue.unwrap_or(batch.link_queue_packets[l]),
-                            scv(l),
-                        );
-                        (estimate, port.seen.share)
-                    }
-                    None => (link_estimates[l], 1.0),
-                };
-                // In the link's τ: a share s of the link serves s times slower.
-                let sojourn = estimate.sojourn / share;
-                hop_wait.push((sojourn - 1.0).max(0.0) as f32);
-                hop_variance.push((estimate.variance / (share * share)) as f32);
-                hop_drop_logit.push(logit(estimate.drop) as f32);
-                hop_features.extend(classes.features(l, class, received[l], sojourn, estimate.drop));
+                let per_class = &class_estimates[l];
+                let e = &per_class[usize::from(batch.path_class[p]).min(per_class.len() - 1)];
+                hop_wait.push(e.wait);
+                hop_variance.push(e.variance);
+                hop_drop_logit.push(e.drop_logit);
+                hop_features.extend(e.features);
             }
         }
 
@@ -250,6 +263,14 @@ impl GraphLayout {
         }
         keys
     }
+}
+
+/// A class's analytic estimate at a link, in the link's τ, and its scheduling features.
+struct ClassEstimate {
+    wait: f32,
+    variance: f32,
+    drop_logit: f32,
+    features: [f32; 8],
 }
 
 /// The classes of every scheduled port: their loads and the FIFO ports they are seen as.

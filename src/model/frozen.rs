@@ -289,6 +289,10 @@ impl FrozenRouteNet {
                     for (f, &x) in
                         g.hop_features[hop * HOP_FEATURES..(hop + 1) * HOP_FEATURES].iter().enumerate()
                     {
+                        // Most scheduling features of a FIFO hop are zero: adding nothing is skipped.
+                        if x == 0.0 {
+                            continue;
+                        }
                         let row = &w.hop_input.weight[f * 3 * ps..(f + 1) * 3 * ps];
                         for (y, &wt) in gi.iter_mut().zip(row) {
                             *y = x.mul_add(wt, *y);
