@@ -134,9 +134,9 @@ impl GraphLayout {
                             Some(port) => {
                                 let queue = batch.link_scheduler[l]
                                     .as_ref()
-                                    .and_then(|s| s.classes[port.class].queue_packets)
+                                    .and_then(|s| s.classes[class].queue_packets)
                                     .unwrap_or(batch.link_queue_packets[l]);
-                                (queueing::port(port.seen.load, queue, scv(l)), port.seen.share)
+                                (queueing::port(port.load, queue, scv(l)), port.share)
                             }
                             None => (link_estimates[l], 1.0),
                         };
@@ -286,12 +286,6 @@ struct ScheduledPort {
     seen: Vec<ClassPort>,
 }
 
-/// One class at a scheduled port.
-struct ClassAtPort {
-    class: usize,
-    seen: ClassPort,
-}
-
 impl ClassLoads {
     /// From every link's offered and received load.
     fn new(batch: &GraphBatch, offered: &[f64], received: &[f64]) -> Self {
@@ -337,11 +331,9 @@ impl ClassLoads {
         ClassLoads { ports }
     }
 
-    /// The class a path of `class` joins at link `l`, and how it is seen; `None` at a FIFO port.
-    fn port(&self, l: usize, class: usize) -> Option<ClassAtPort> {
-        let port = self.ports[l].as_ref()?;
-        let class = class.min(port.loads.len() - 1);
-        Some(ClassAtPort { class, seen: port.seen[class] })
+    /// How class `class` (one the port has) is seen at link `l`; `None` at a FIFO port.
+    fn port(&self, l: usize, class: usize) -> Option<ClassPort> {
+        Some(self.ports[l].as_ref()?.seen[class])
     }
 
     /// The hop's scheduling features (see [`HOP_FEATURES`]), given the link's received load and
@@ -351,7 +343,6 @@ impl ClassLoads {
         let scheduling = match &self.ports[l] {
             None => [0.0, 0.0, 0.0, link_load.min(LOAD_INPUT_CAP), 0.0, 0.0],
             Some(port) => {
-                let class = class.min(port.loads.len() - 1);
                 let ahead: f64 = port.loads[..class].iter().sum();
                 let policy = |p: Policy| f64::from(u8::from(port.policy == p));
                 let strict = port.policy == Policy::StrictPriority;
