@@ -1133,9 +1133,8 @@ fn eval(args: EvalArgs) -> Result<()> {
 }
 
 /// `eval` on samples with scheduled ports (`first`, the first shard's, already read): each sample
-/// through the frozen predictor (which treats
-/// the ports as FIFO and flags every such prediction); the mean delay's accuracy overall, per
-/// class, and for samples with and without an overloaded link.
+/// through the frozen predictor; the mean delay's accuracy overall, per class, and for samples
+/// with and without an overloaded link.
 fn eval_scheduled(
     args: &EvalArgs,
     first: Vec<data::Record>,

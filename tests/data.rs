@@ -199,3 +199,30 @@ fn dropping_a_loader_midway_does_not_hang() {
     assert!(loader.next().unwrap().is_ok());
     drop(loader);
 }
+
+#[test]
+fn a_flow_that_delivered_nothing_keeps_its_sample_with_only_the_loss_labelled() {
+    use pathcast::data::shard;
+    use pathcast::model::GraphLayout;
+    let dir = tempfile::tempdir().unwrap();
+    let d = make(dir.path(), 4);
+    let path = d.shard_paths()[0].clone();
+    let mut records = shard::read(&path).unwrap();
+    let starved = &mut records[2].flows[5];
+    (starved.delay_s, starved.jitter_s2, starved.loss) = (f32::NAN, f32::NAN, 1.0);
+    shard::write(&path, &records).unwrap();
+
+    let config = LoaderConfig { batch_samples: 4, shuffle: false, ..LoaderConfig::default() };
+    let batches: Vec<_> = Loader::new(d.shard_paths(), &config, 0).map(Result::unwrap).collect();
+    assert_eq!(batches.len(), 1);
+    let batch = &batches[0];
+    assert_eq!(batch.samples, 4, "the sample with the starved flow is kept");
+    let p = batch.sample_path_offsets[2] as usize + 5;
+    let layout = GraphLayout::new(batch);
+    let position = layout.order.iter().position(|&q| q == p).unwrap();
+    let targets = &layout.targets[3 * position..3 * position + 3];
+    assert!(targets[0].is_nan() && targets[1].is_nan(), "delay and jitter unlabelled: {targets:?}");
+    assert_eq!(targets[2], 1.0, "everything lost");
+    let labelled = layout.targets.iter().filter(|t| t.is_finite()).count();
+    assert_eq!(labelled, 3 * batch.n_paths() - 2, "every other target is labelled");
+}

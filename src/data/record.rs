@@ -174,9 +174,4 @@ impl Record {
     pub fn has_qos(&self) -> bool {
         !self.schedulers.is_empty() || self.flows.iter().any(|f| f.class != 0)
     }
-
-    /// Whether every label is a finite number (a flow that delivered nothing has none).
-    pub fn has_finite_labels(&self) -> bool {
-        self.flows.iter().all(|f| f.delay_s.is_finite() && f.jitter_s2.is_finite())
-    }
 }

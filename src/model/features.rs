@@ -220,7 +220,8 @@ impl GraphLayout {
             let reference = path_transmission_s[position];
             let queueing_s = f64::from(batch.delay_s[p]) - path_propagation_s[position];
             // Delivered packets spend at least about their own transmission time in the network.
-            let delay = (queueing_s / reference).max(0.5).ln();
+            // A flow that delivered nothing has no delay label: NaN (`max` would turn it into 0.5).
+            let delay = if queueing_s.is_nan() { f64::NAN } else { (queueing_s / reference).max(0.5).ln() };
             let jitter = (f64::from(batch.jitter_s2[p]) / (reference * reference) + JITTER_FLOOR).ln();
             targets.extend([delay as f32, jitter as f32, batch.loss[p]]);
         }
