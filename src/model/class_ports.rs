@@ -18,6 +18,7 @@
 //!
 //! Written by hand: this is the product's own modelling, not a solved problem with a crate.
 
+use super::queueing;
 use crate::net::{Policy, Scheduler};
 
 /// Smallest share of a port a starved class is given, so that its delay stays finite.
@@ -34,15 +35,16 @@ pub struct ClassPort {
     pub load: f64,
 }
 
-/// Every class of a scheduled port, given each class's offered load (of the link's capacity) and
-/// the packet sizes' c². A class without traffic gets a port at its own share and no load.
-pub fn class_ports(scheduler: &Scheduler, loads: &[f64], c2: f64) -> Vec<ClassPort> {
+/// Every class of a scheduled port, given each class's offered load (of the link's capacity), its
+/// queue size in packets and the packet sizes' c². A class without traffic gets a port at its own
+/// share and no load.
+pub fn class_ports(scheduler: &Scheduler, loads: &[f64], queues: &[u32], c2: f64) -> Vec<ClassPort> {
     let total: f64 = loads.iter().sum();
     // Mean residual service an arrival sees, in transmission times (the server is busy at most
     // all the time).
     let residual = total.min(1.0) * (1.0 + c2) / 2.0;
     let waits = match scheduler.policy {
-        Policy::StrictPriority => priority_waits(loads, residual),
+        Policy::StrictPriority => priority_waits(loads, queues, residual, c2),
         Policy::Wfq | Policy::Drr | Policy::Fifo => {
             let weights: Vec<f64> = scheduler.classes.iter().map(|c| c.weight).collect();
             weighted_waits(scheduler.policy, loads, &weights, residual, c2)
@@ -70,17 +72,25 @@ enum Wait {
     Overloaded(f64),
 }
 
-fn priority_waits(loads: &[f64], residual: f64) -> Vec<Wait> {
+fn priority_waits(loads: &[f64], queues: &[u32], residual: f64, c2: f64) -> Vec<Wait> {
     let mut above = 0.0;
     loads
         .iter()
-        .map(|&rho| {
+        .enumerate()
+        .map(|(class, &rho)| {
             let (before, after) = (above, above + rho);
             above = after;
             if after < 1.0 {
                 Wait::Finite(residual / ((1.0 - before) * (1.0 - after)))
             } else {
-                Wait::Overloaded((1.0 - before).max(MIN_SHARE))
+                // The classes above, as one port with the buffer of the lowest of them, carry
+                // what it does not drop; the rest is left, even when they ask for it all (a
+                // full port still idles now and then).
+                let carried = match class.checked_sub(1) {
+                    Some(last) => before * (1.0 - queueing::port(before, queues[last], c2).drop),
+                    None => 0.0,
+                };
+                Wait::Overloaded((1.0 - carried).max(MIN_SHARE))
             }
         })
         .collect()
@@ -107,16 +117,17 @@ fn weighted_waits(policy: Policy, loads: &[f64], weights: &[f64], residual: f64,
         }
         return waits;
     }
-    let active: f64 = (0..loads.len()).filter(|&c| loads[c] > 0.0).map(|c| weights[c]).sum();
     let mut waits: Vec<Wait> = (0..loads.len())
         .map(|c| {
             if !satisfied(c) {
                 return Wait::Overloaded(rates[c].max(MIN_SHARE));
             }
-            // At least its guaranteed share; more where others leave capacity unused.
-            let speed = (weights[c] / active.max(f64::MIN_POSITIVE)).max(rates[c]).min(1.0);
+            // Served while backlogged at the share it would get if it asked for everything: its
+            // weight's share of what the others leave. An M/G/1 queue at that speed: its wait
+            // and its slower service, less the one transmission time a hop counts anyway.
+            let speed = greedy_rate(loads, weights, c).clamp(MIN_SHARE, 1.0);
             let u = (loads[c] / speed).min(1.0 - 1e-6);
-            Wait::Finite(u / (1.0 - u) * (1.0 + c2) / 2.0 / speed)
+            Wait::Finite((u / (1.0 - u) * (1.0 + c2) / 2.0 + 1.0) / speed - 1.0)
         })
         .collect();
     if total < 1.0 {
@@ -140,6 +151,13 @@ fn weighted_waits(policy: Policy, loads: &[f64], weights: &[f64], residual: f64,
         }
     }
     waits
+}
+
+/// The share of the port class `c` gets while backlogged: water-filling with it asking for all.
+fn greedy_rate(loads: &[f64], weights: &[f64], c: usize) -> f64 {
+    let mut asking = loads.to_vec();
+    asking[c] = f64::INFINITY;
+    water_fill(&asking, weights)[c]
 }
 
 /// Each class's service rate (share of the port) under a work-conserving weighted scheduler with
@@ -180,7 +198,12 @@ mod tests {
     #[test]
     fn strict_priority_classes_wait_as_cobham_says() {
         // Two classes of M/M/1 (c² = 1) at 0.3 each: Cobham gives W = 0.6/0.7 and 0.6/(0.7·0.4).
-        let ports = class_ports(&Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]), &[0.3, 0.3], 1.0);
+        let ports = class_ports(
+            &Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]),
+            &[0.3, 0.3],
+            &[32; 3],
+            1.0,
+        );
         assert!((fifo_wait(ports[0], 1.0) - 0.6 / 0.7).abs() < 1e-9);
         assert!((fifo_wait(ports[1], 1.0) - 0.6 / (0.7 * 0.4)).abs() < 1e-9);
         assert_eq!((ports[0].share, ports[1].share), (1.0, 1.0));
@@ -191,7 +214,7 @@ mod tests {
         // Equal weights; each class waits longer than it would alone, so none is held at that.
         let loads = [0.3, 0.25, 0.2];
         for policy in [Policy::Wfq, Policy::Drr] {
-            let ports = class_ports(&Scheduler::weighted(policy, &[1.0, 1.0, 1.0]), &loads, 0.49);
+            let ports = class_ports(&Scheduler::weighted(policy, &[1.0, 1.0, 1.0]), &loads, &[32; 3], 0.49);
             assert!(ports.iter().zip(&loads).all(|(p, &rho)| p.load > rho));
             let total: f64 = loads.iter().sum();
             let fifo = total / (1.0 - total) * 1.49 / 2.0;
@@ -202,9 +225,23 @@ mod tests {
 
     #[test]
     fn a_starved_class_gets_the_leftover_capacity_overloaded() {
-        // Class 0 takes 90 % under strict priority; class 1 asks 30 % of the 10 % left.
-        let ports = class_ports(&Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]), &[0.9, 0.3], 1.0);
-        assert!((ports[1].share - 0.1).abs() < 1e-12 && (ports[1].load - 3.0).abs() < 1e-9, "{:?}", ports[1]);
+        // Class 0 takes 90 % under strict priority, less what its 32 packets overflow (M/M/1/K:
+        // ρ^K (1 − ρ) / (1 − ρ^(K+1)), 0.35 %); class 1 asks 30 % of the rest.
+        let sp = Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]);
+        let ports = class_ports(&sp, &[0.9, 0.3], &[32; 2], 1.0);
+        let overflow = 0.9f64.powi(32) * 0.1 / (1.0 - 0.9f64.powi(33));
+        let left = 1.0 - 0.9 * (1.0 - overflow);
+        assert!(
+            (ports[1].share - left).abs() < 1e-9 && (ports[1].load - 0.3 / left).abs() < 1e-9,
+            "{:?}",
+            ports[1]
+        );
+        // Class 0 asks for the whole port: as M/M/1/K at ρ = 1 every one of its K + 1 states is
+        // equally likely, so it drops 1/(K + 1) and leaves the port idle 1/(K + 1) of the time.
+        let ports = class_ports(&sp, &[1.0, 0.3], &[32; 2], 1.0);
+        assert!((ports[1].share - 1.0 / 33.0).abs() < 1e-9, "{:?}", ports[1]);
+        let ports = class_ports(&sp, &[1.0, 0.3], &[8; 2], 1.0);
+        assert!((ports[1].share - 1.0 / 9.0).abs() < 1e-9, "{:?}", ports[1]);
         // Weighted 50/50, class 0 asks 80 %, class 1 40 %: 60 / 40 after water-filling.
         assert_eq!(water_fill(&[0.8, 0.4], &[1.0, 1.0]), vec![0.6, 0.4]);
         assert_eq!(water_fill(&[0.8, 0.1], &[1.0, 1.0]), vec![0.8, 0.1]);
@@ -214,15 +251,19 @@ mod tests {
     fn wfq_serves_classes_as_priorities_by_load_over_weight() {
         // Weights 60/30/10 at loads 0.3/0.3/0.2: ratios 0.5, 1, 2, so Cobham in class order.
         let loads = [0.3, 0.3, 0.2];
-        let wfq = class_ports(&Scheduler::weighted(Policy::Wfq, &[60.0, 30.0, 10.0]), &loads, 1.0);
-        let sp = class_ports(&Scheduler::weighted(Policy::StrictPriority, &[1.0; 3]), &loads, 1.0);
+        let wfq = class_ports(&Scheduler::weighted(Policy::Wfq, &[60.0, 30.0, 10.0]), &loads, &[32; 3], 1.0);
+        let sp = class_ports(&Scheduler::weighted(Policy::StrictPriority, &[1.0; 3]), &loads, &[32; 3], 1.0);
         assert_eq!(wfq, sp);
         // Reversed weights reverse the order.
-        let reversed =
-            class_ports(&Scheduler::weighted(Policy::Wfq, &[10.0, 30.0, 60.0]), &[0.2, 0.3, 0.3], 1.0);
+        let reversed = class_ports(
+            &Scheduler::weighted(Policy::Wfq, &[10.0, 30.0, 60.0]),
+            &[0.2, 0.3, 0.3],
+            &[32; 3],
+            1.0,
+        );
         assert!((fifo_wait(reversed[2], 1.0) - fifo_wait(sp[0], 1.0)).abs() < 1e-9);
         // Equal weights and loads: one level, FIFO's wait.
-        let equal = class_ports(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), &[0.3, 0.3], 1.0);
+        let equal = class_ports(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), &[0.3, 0.3], &[32; 3], 1.0);
         assert_eq!(equal[0], equal[1]);
         assert!((fifo_wait(equal[0], 1.0) - 0.6 / 0.4).abs() < 1e-9);
     }
@@ -232,10 +273,10 @@ mod tests {
         // Weights 1:1, class 0 at 45 %, class 1 at 100 %: class 0 waits R / (1 − 0.45), R = 1 for
         // exponential sizes on a busy port; DRR instead serves it at its half share (M/M/1 at 0.9).
         let loads = [0.45, 1.0];
-        let wfq = class_ports(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), &loads, 1.0);
+        let wfq = class_ports(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), &loads, &[32; 3], 1.0);
         assert!((fifo_wait(wfq[0], 1.0) - 1.0 / 0.55).abs() < 1e-9, "{:?}", wfq[0]);
         assert!((wfq[1].share - 0.55).abs() < 1e-12, "{:?}", wfq[1]);
-        let drr = class_ports(&Scheduler::weighted(Policy::Drr, &[1.0, 1.0]), &loads, 1.0);
+        let drr = class_ports(&Scheduler::weighted(Policy::Drr, &[1.0, 1.0]), &loads, &[32; 3], 1.0);
         assert!(fifo_wait(drr[0], 1.0) > 2.0 * fifo_wait(wfq[0], 1.0));
     }
 }

@@ -131,13 +131,7 @@ impl GraphLayout {
                 (0..count)
                     .map(|class| {
                         let (estimate, share) = match classes.port(l, class) {
-                            Some(port) => {
-                                let queue = batch.link_scheduler[l]
-                                    .as_ref()
-                                    .and_then(|s| s.classes[class].queue_packets)
-                                    .unwrap_or(batch.link_queue_packets[l]);
-                                (queueing::port(port.load, queue, scv(l)), port.share)
-                            }
+                            Some((port, queue)) => (queueing::port(port.load, queue, scv(l)), port.share),
                             None => (link_estimates[l], 1.0),
                         };
                         // In the link's τ: a share s of the link serves s times slower.
@@ -283,6 +277,8 @@ struct ClassLoads {
 struct ScheduledPort {
     policy: Policy,
     loads: Vec<f64>,
+    /// Each class's queue, in packets.
+    queues: Vec<u32>,
     weight_shares: Vec<f64>,
     seen: Vec<ClassPort>,
 }
@@ -293,10 +289,12 @@ impl ClassLoads {
         let mut ports: Vec<Option<ScheduledPort>> = batch
             .link_scheduler
             .iter()
-            .map(|s| {
+            .zip(&batch.link_queue_packets)
+            .map(|(s, &link_queue)| {
                 s.as_ref().map(|s| ScheduledPort {
                     policy: s.policy,
                     loads: vec![0.0; s.classes.len()],
+                    queues: s.classes.iter().map(|c| c.queue_packets.unwrap_or(link_queue)).collect(),
                     weight_shares: Vec::new(),
                     seen: Vec::new(),
                 })
@@ -317,7 +315,7 @@ impl ClassLoads {
         for (l, port) in ports.iter_mut().enumerate() {
             if let (Some(port), Some(scheduler)) = (port, &batch.link_scheduler[l]) {
                 let c2 = batch.packets[link_samples[l] as usize].scv();
-                port.seen = class_ports(scheduler, &port.loads, c2);
+                port.seen = class_ports(scheduler, &port.loads, &port.queues, c2);
                 let active: f64 = scheduler
                     .classes
                     .iter()
@@ -332,9 +330,11 @@ impl ClassLoads {
         ClassLoads { ports }
     }
 
-    /// How class `class` (one the port has) is seen at link `l`; `None` at a FIFO port.
-    fn port(&self, l: usize, class: usize) -> Option<ClassPort> {
-        Some(self.ports[l].as_ref()?.seen[class])
+    /// How class `class` (one the port has) is seen at link `l`, and its queue in packets; `None`
+    /// at a FIFO port.
+    fn port(&self, l: usize, class: usize) -> Option<(ClassPort, u32)> {
+        let port = self.ports[l].as_ref()?;
+        Some((port.seen[class], port.queues[class]))
     }
 
     /// The hop's scheduling features (see [`HOP_FEATURES`]), given the link's received load and
