@@ -201,7 +201,7 @@ mod tests {
         let ports = class_ports(
             &Scheduler::weighted(Policy::StrictPriority, &[1.0, 1.0]),
             &[0.3, 0.3],
-            &[32; 3],
+            &[32; 2],
             1.0,
         );
         assert!((fifo_wait(ports[0], 1.0) - 0.6 / 0.7).abs() < 1e-9);
@@ -263,7 +263,7 @@ mod tests {
         );
         assert!((fifo_wait(reversed[2], 1.0) - fifo_wait(sp[0], 1.0)).abs() < 1e-9);
         // Equal weights and loads: one level, FIFO's wait.
-        let equal = class_ports(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), &[0.3, 0.3], &[32; 3], 1.0);
+        let equal = class_ports(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), &[0.3, 0.3], &[32; 2], 1.0);
         assert_eq!(equal[0], equal[1]);
         assert!((fifo_wait(equal[0], 1.0) - 0.6 / 0.4).abs() < 1e-9);
     }
@@ -273,10 +273,10 @@ mod tests {
         // Weights 1:1, class 0 at 45 %, class 1 at 100 %: class 0 waits R / (1 − 0.45), R = 1 for
         // exponential sizes on a busy port; DRR instead serves it at its half share (M/M/1 at 0.9).
         let loads = [0.45, 1.0];
-        let wfq = class_ports(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), &loads, &[32; 3], 1.0);
+        let wfq = class_ports(&Scheduler::weighted(Policy::Wfq, &[1.0, 1.0]), &loads, &[32; 2], 1.0);
         assert!((fifo_wait(wfq[0], 1.0) - 1.0 / 0.55).abs() < 1e-9, "{:?}", wfq[0]);
         assert!((wfq[1].share - 0.55).abs() < 1e-12, "{:?}", wfq[1]);
-        let drr = class_ports(&Scheduler::weighted(Policy::Drr, &[1.0, 1.0]), &loads, &[32; 3], 1.0);
+        let drr = class_ports(&Scheduler::weighted(Policy::Drr, &[1.0, 1.0]), &loads, &[32; 2], 1.0);
         assert!(fifo_wait(drr[0], 1.0) > 2.0 * fifo_wait(wfq[0], 1.0));
     }
 }
