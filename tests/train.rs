@@ -125,3 +125,26 @@ fn a_run_whose_gradients_stop_being_finite_skips_those_steps_then_stops_as_diver
     assert_eq!(*skipped.last().unwrap(), step);
     assert!(skipped.windows(2).all(|w| w[1] == w[0] + 1), "{skipped:?}");
 }
+
+#[test]
+fn a_stopped_run_ends_after_the_step_in_progress_and_keeps_a_checkpoint_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::small_gbn_dataset(&data, 10, 40);
+    let out = dir.path().join("run");
+    let config = TrainConfig { eval_every: 100, ..config(&data, &out, 1000) };
+    let handle = pathcast::train::trainer::spawn(config);
+    let mut finished = None;
+    for event in handle.events.iter() {
+        match event {
+            TrainEvent::Step { step: 2, .. } => handle.stop(),
+            TrainEvent::Finished { step, stopped } => finished = Some((step, stopped)),
+            _ => {}
+        }
+    }
+    handle.join().unwrap();
+    let (step, stopped) = finished.expect("a finished event");
+    assert!(stopped && (2..1000).contains(&step), "stopped {stopped} at step {step}");
+    let (_, meta) = checkpoint::latest(&out).unwrap();
+    assert_eq!(meta.step, step, "the last step taken is saved");
+}

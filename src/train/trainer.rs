@@ -330,10 +330,6 @@ pub fn train_across(
             if step >= config.steps {
                 break 'epochs;
             }
-            if collective.size() == 1 && stop.load(Ordering::Relaxed) {
-                stopped = true;
-                break 'epochs;
-            }
             let batch = batch?;
             any = true;
             if batches_done > 0 {
@@ -345,9 +341,10 @@ pub fn train_across(
                 clip: config.clip_norm,
                 dropout_key: Some(dropout::step_key(config.seed, step)),
             };
+            // The stop wish travels with the gradients, so every process stops at the same step.
             let wish = stop.load(Ordering::Relaxed);
             let (grads, stopping) = parallel.gradients_across(&model, &batch, options, collective, wish)?;
-            if stopping && collective.size() > 1 {
+            if stopping {
                 stopped = true;
                 break 'epochs;
             }
