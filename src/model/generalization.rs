@@ -13,8 +13,6 @@ use rand_pcg::Pcg64;
 use serde::Serialize;
 
 use super::predict::TrainedModel;
-use super::routenet::RouteNetConfig;
-use super::{DefaultBackend, FrozenRouteNet};
 use crate::data::stats::{Accuracy, accuracy};
 use crate::net::files::FileError;
 use crate::net::gml::ImportOptions;
@@ -82,12 +80,7 @@ pub enum BenchError {
 /// Runs every case and reports per network, Zoo networks first.
 pub fn run(model: &TrainedModel, config: &BenchConfig) -> Result<Vec<NetworkResult>, BenchError> {
     let cases = cases(config)?;
-    let analytic = TrainedModel {
-        net: FrozenRouteNet::new(
-            RouteNetConfig::default().init::<DefaultBackend>(&Default::default()).weights(),
-        ),
-        ranges: model.ranges.clone(),
-    };
+    let analytic = TrainedModel::analytic(model.ranges.clone());
     let next = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Option<Result<CaseOutcome, BenchError>>>> =
         Mutex::new((0..cases.len()).map(|_| None).collect());

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::features::GraphLayout;
 use super::frozen::FrozenRouteNet;
 use super::limits::{Extrapolation, TrainingRanges};
+use super::routenet::RouteNetConfig;
 use crate::data::{GraphBatch, Record};
 use crate::net::{RouteError, Scenario};
 
@@ -88,6 +89,13 @@ pub struct TrainedModel {
 }
 
 impl TrainedModel {
+    /// The analytic estimate alone: a fresh model, whose corrections are all zero, judged
+    /// against `ranges` for its extrapolation flags.
+    pub fn analytic(ranges: TrainingRanges) -> Self {
+        let weights = RouteNetConfig::default().init::<super::DefaultBackend>(&Default::default()).weights();
+        TrainedModel { net: FrozenRouteNet::new(weights), ranges }
+    }
+
     /// Predicts every flow with positive rate of a scenario.
     pub fn predict(&self, scenario: &Scenario) -> Result<Prediction, PredictError> {
         self.predict_record(&Record::from_scenario(scenario)?)
